@@ -1,0 +1,88 @@
+"""Benchmarks of the course helpers (`make bench`): prints a table, writes JSON.
+
+Usage: python tests/bench/run_bench.py [OUTPUT.json]
+Figures are wall-clock on this machine (best of several repeats); targets, where the course
+has one, are checked and reported, never asserted in unit tests.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torchvision
+
+from course_utils import conv, data, env, models, summary, train
+
+
+def best_of(fn, repeats: int = 5) -> float:
+    """Best wall time of `repeats` calls, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    env.seed_everything(0)
+    digits = data.load_digits()
+    rows = []
+
+    def record(name, value, unit, target=None, ok=None):
+        rows.append({"benchmark": name, "value": round(value, 3), "unit": unit,
+                     "target": target, "meets_target": ok})
+
+    load = best_of(data.load_digits, 3)
+    record("load_digits (embedded MNIST-5k)", load, "s", "<= 2 s", load <= 2)
+
+    image, kernel = torch.rand(32, 32), torch.rand(3, 3)
+    loops = best_of(lambda: conv.conv2d_loops(image, kernel), 3)
+    library = best_of(lambda: F.conv2d(image[None, None], kernel[None, None]), 50)
+    record("conv2d_loops 32x32 * 3x3", loops * 1e3, "ms")
+    record("F.conv2d 32x32 * 3x3", library * 1e6, "us")
+    record("F.conv2d speed-up over loops", loops / library, "x")
+
+    model = models.lenet5()
+    epoch = best_of(lambda: train.fit(model, (digits.x_train, digits.y_train), epochs=1,
+                                      batch_size=32, progress=False, device="cpu"), 2)
+    record("LeNet-5 training (CPU, batch 32)", len(digits.y_train) / epoch, "images/s")
+    infer = best_of(lambda: train.predict(model, digits.x_test, device="cpu"), 5)
+    record("LeNet-5 inference (CPU, batch 256)", len(digits.y_test) / infer, "images/s")
+
+    n = 200
+    canvases = best_of(lambda: data.make_digit_canvases(digits.x_test, digits.y_test, n, 96, 96,
+                                                        (2, 4), seed=0), 3)
+    record("make_digit_canvases 96x96, 2-4 digits", n / canvases, "canvases/s", ">= 500/s",
+           n / canvases >= 500)
+
+    with torch.device("meta"):
+        vgg = torchvision.models.vgg16()
+    vgg_summary = best_of(lambda: summary.summary(vgg, (3, 224, 224)), 3)
+    record("summary(VGG16) on the meta device", vgg_summary * 1e3, "ms", "<= 500 ms",
+           vgg_summary <= 0.5)
+
+    name_w = max(len(r["benchmark"]) for r in rows)
+    print(f"{'benchmark':<{name_w}}  {'value':>12}  unit         target")
+    for r in rows:
+        target = "" if r["target"] is None else (
+            f"{r['target']} ({'met' if r['meets_target'] else 'MISSED'})")
+        print(f"{r['benchmark']:<{name_w}}  {r['value']:>12,.3f}  {r['unit']:<11}  {target}")
+    meta = {"machine": platform.machine(), "cpus": torch.get_num_threads(),
+            "torch": torch.__version__, "python": platform.python_version()}
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"meta": meta, "results": rows}, indent=2))
+        print(f"written to {out}")
+    return 0 if all(r["meets_target"] in (None, True) for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
