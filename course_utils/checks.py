@@ -6,6 +6,7 @@ yet" with a hint, so that "Run all" completes on a student copy.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,9 +26,18 @@ class CheckResult:
     def __bool__(self) -> bool:
         return self.passed
 
+    @property
+    def mark(self) -> str:
+        return "PASS" if self.passed else ("TODO" if not self.solved else "FAIL")
+
     def __repr__(self) -> str:
-        mark = "PASS" if self.passed else ("TODO" if not self.solved else "FAIL")
-        return f"[{mark}] {self.name}: {self.message}"
+        return f"[{self.mark}] {self.name}: {self.message}"
+
+    def _repr_html_(self) -> str:
+        color = {"PASS": "#1a7f37", "TODO": "#9a6700", "FAIL": "#cf222e"}[self.mark]
+        return (f'<div style="border-left:4px solid {color};padding:2px 8px">'
+                f'<b style="color:{color}">{self.mark}</b> <code>{html.escape(self.name)}</code>: '
+                f"{html.escape(self.message)}</div>")
 
 
 def _call(name: str, fn: Callable, *args):

@@ -14,12 +14,13 @@ def test_conv2d_checker_reports_unfinished_stub_without_raising():
 
     result = checks.conv2d(stub)
     assert not result and not result.solved and "not solved yet" in result.message
-    assert "TODO" in repr(result)
+    assert "TODO" in repr(result) and "TODO" in result._repr_html_()
 
 
 def test_conv2d_checker_hints():
     flipped = checks.conv2d(lambda i, k: conv.conv2d_loops(i, k.flip(0, 1)))
     assert not flipped and "flipped the kernel" in flipped.message
+    assert "FAIL" in flipped._repr_html_() and "&#x27;" in flipped._repr_html_()  # escaped
     same_size = checks.conv2d(lambda i, k: torch.zeros_like(i))
     assert not same_size and "H - kh + 1" in same_size.message
     wrong = checks.conv2d(lambda i, k: conv.conv2d_loops(i, k) + 1)

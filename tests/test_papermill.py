@@ -7,7 +7,8 @@ from notebook_rules import ROOT
 
 
 @pytest.mark.parametrize("name, parameters", [("01_convolution.ipynb", {"SEED": 1})])
-def test_notebook_runs_with_other_parameters(name, parameters, tmp_path):
+def test_notebook_runs_with_other_parameters(name, parameters, tmp_path, monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # let the kernel pick its inline backend
     out = tmp_path / name
     pm.execute_notebook(
         str(ROOT / "notebooks" / name), str(out), parameters=parameters,
@@ -21,3 +22,6 @@ def test_notebook_runs_with_other_parameters(name, parameters, tmp_path):
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert errors == []
+    figures = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+               if "image/png" in o.get("data", {})]
+    assert len(figures) >= 5, "plots must render inline in a headless run"
