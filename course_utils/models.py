@@ -55,3 +55,29 @@ def mlp(in_features: int = 32 * 32, hidden: int = 84, num_classes: int = 10) -> 
         ("act1", nn.ReLU()),
         ("fc2", nn.Linear(hidden, num_classes)),
     ]))
+
+
+VGG16_CFG: tuple[int | str, ...] = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M",
+                                    512, 512, 512, "M", 512, 512, 512, "M")
+SMALL_VGG_CFG: tuple[int | str, ...] = (16, 16, "M", 32, 32, "M", 64, 64, "M")
+
+
+def vgg_features(cfg=VGG16_CFG, in_channels: int = 3) -> nn.Sequential:
+    """VGG's convolutional part: an int is a 3x3 conv (padding 1) + ReLU, "M" a 2x2 max-pool.
+
+    With VGG16_CFG the layers and their indices (0..30) are those of
+    `torchvision.models.vgg16().features`, so its state_dict loads directly.
+    """
+    if in_channels < 1:
+        raise ValueError(f"in_channels must be >= 1; got {in_channels}")
+    layers: list[nn.Module] = []
+    channels = in_channels
+    for item in cfg:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        elif isinstance(item, int) and item > 0:
+            layers += [nn.Conv2d(channels, item, 3, padding=1), nn.ReLU()]
+            channels = item
+        else:
+            raise ValueError(f"cfg entries must be positive ints or 'M'; got {item!r}")
+    return nn.Sequential(*layers)

@@ -157,7 +157,7 @@ def layer_outputs(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
     def hook(name):
         def record(module, inputs, output):
             if isinstance(output, torch.Tensor):
-                outputs[name] = output.detach().cpu()
+                outputs[name] = output.detach().to("cpu", copy=True)  # safe from in-place ops
 
         return record
 

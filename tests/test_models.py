@@ -25,3 +25,18 @@ def test_bad_arguments():
         models.lenet5(in_channels=0)
     with pytest.raises(ValueError, match="in_features, hidden, num_classes"):
         models.mlp(hidden=0)
+
+
+def test_vgg_features_match_torchvision_vgg16():
+    import torchvision
+
+    with torch.device("meta"):
+        ours, theirs = models.vgg_features(), torchvision.models.vgg16().features
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert summary.count_parameters(ours) == summary.count_parameters(theirs) == 14_714_688
+    small = models.vgg_features(models.SMALL_VGG_CFG, in_channels=1)
+    assert small(torch.zeros(1, 1, 32, 32)).shape == (1, 64, 4, 4)
+    with pytest.raises(ValueError, match="cfg entries must be positive ints or 'M'"):
+        models.vgg_features((16, "P"))
+    with pytest.raises(ValueError, match="in_channels must be >= 1"):
+        models.vgg_features(in_channels=0)

@@ -90,3 +90,12 @@ def test_model_must_be_a_module(func, args):
 def test_layer_outputs_needs_a_tensor():
     with pytest.raises(TypeError, match="x must be a torch.Tensor"):
         summary.layer_outputs(models.lenet5(), [[0.0]])
+
+
+def test_layer_outputs_survive_in_place_activations():
+    net = nn.Sequential(nn.Conv2d(1, 1, 1), nn.ReLU(inplace=True))
+    with torch.no_grad():
+        net[0].weight.fill_(-1.0)
+        net[0].bias.zero_()
+    outs = summary.layer_outputs(net, torch.ones(1, 1, 2, 2))
+    assert (outs["0"] == -1).all() and (outs["1"] == 0).all()

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from course_utils import models
+from course_utils import rf_explorer as rx
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    torch.manual_seed(0)
+    image = np.random.default_rng(0).random((64, 64, 3))
+    nets = {"lenet": models.lenet5()[:6],
+            "vgg": models.vgg_features(models.SMALL_VGG_CFG)}
+    return rx.ReceptiveFieldExplorer(nets, image, erf_inputs=2)
+
+
+def test_starts_on_the_deepest_layer_centre_unit(explorer):
+    explorer.select(network="lenet")
+    assert explorer.layer.value == "pool2"
+    n_rows, n_cols = explorer.state.layer_rf.output_size
+    assert explorer.state.unit == (n_rows // 2, n_cols // 2)
+    assert (explorer.row.max, explorer.col.max) == (n_rows - 1, n_cols - 1)
+    assert explorer.picture.value[:4] == b"\x89PNG"
+
+
+def test_sliders_move_the_drawn_rectangle(explorer):
+    state = explorer.select(network="vgg", layer="14", row=0, col=0)
+    # pool3 of the small VGG: RF 36, stride 8, padding 14 -> unit (0, 0) covers -14..21
+    assert state.box == (-14, -14, 21, 21) and state.clipped == (0, 0, 21, 21)
+    before = explorer.frame.copy()
+    explorer.col.value = 3
+    assert explorer.state.box == (-14, 10, 21, 45)
+    frame = explorer.frame
+    assert not np.array_equal(frame, before)
+    assert (frame[0, 10] == rx.BOX_COLOR).all() and (frame[21, 45] == rx.BOX_COLOR).all()
+    assert not (frame[30, 50] == rx.BOX_COLOR).all()  # outside the new box
+    assert "rows -14..21, cols 10..45" in explorer.caption.value
+    assert "padding" in explorer.caption.value  # the box pokes out of the image
+
+
+def test_unit_marker_on_the_feature_map(explorer):
+    explorer.select(network="vgg", layer="14", row=2, col=5)
+    panel = explorer.frame[:, 64 + 8:]
+    cell = 64 // 8  # 8x8 feature map shown at 64x64
+    assert (panel[2 * cell, 5 * cell] == rx.UNIT_COLOR).all()
+    assert not (panel[0, 0] == rx.UNIT_COLOR).all()
+
+
+def test_switching_network_and_layer_resets_the_sliders(explorer):
+    explorer.select(network="vgg", layer="0")
+    assert explorer.row.max == 63
+    explorer.network.value = "lenet"
+    assert list(explorer.layer.options) == ["conv1", "act1", "pool1", "conv2", "act2", "pool2"]
+    explorer.layer.value = "conv1"
+    assert explorer.row.max == 59 and explorer.state.layer == "conv1"
+
+
+def test_effective_rf_checkbox_tints_the_photo(explorer):
+    explorer.select(network="lenet", layer="conv2", row=10, col=10)
+    plain = explorer.frame.copy()
+    explorer.show_erf.value = True
+    try:
+        assert not np.array_equal(explorer.frame, plain)
+        assert ("lenet", "conv2") in explorer._erf
+    finally:
+        explorer.show_erf.value = False
+
+
+def test_shifted_erf_moves_the_peak():
+    table_rf = type("R", (), {"output_size": (5, 5), "stride": (2, 2)})()
+    erf = np.zeros((12, 12))
+    erf[6, 6] = 1.0  # centre unit (2, 2)
+    moved = rx.shifted_erf(erf, table_rf, (3, 1))
+    assert moved[8, 4] == 1.0 and moved.sum() == 1.0
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match=r"image must have shape \(H, W\) or \(H, W, 3\)"):
+        rx.ReceptiveFieldExplorer({"n": models.lenet5()[:2]}, np.zeros((4, 8, 8)))
+    with pytest.raises(ValueError, match="networks must name at least one model"):
+        rx.ReceptiveFieldExplorer({}, np.zeros((8, 8)))
+    with pytest.raises(ValueError, match="in_channels must be 1 or 3"):
+        rx.image_tensor(np.zeros((8, 8)), 2)
+    with pytest.raises(ValueError, match="model must contain a Conv2d"):
+        rx.ReceptiveFieldExplorer({"n": nn.Sequential(nn.ReLU())}, np.zeros((8, 8)))
+
+
+def test_unit_out_of_range_is_named(explorer):
+    net = explorer.network.value
+    with pytest.raises(IndexError, match="row=99 is out of range"):
+        rx.explorer_state(net, explorer._tables[net], explorer._acts[net],
+                          explorer.layer.value, 99, 0)
