@@ -111,3 +111,73 @@ def conv_parameters(fn: Callable[[int, int, int], int]) -> CheckResult:
             f"Hint: {hint}"
         )
     return CheckResult(name, True, f"right on {len(cases)} layers, incl. LeNet-5's and VGG16's")
+
+
+def receptive_field_chain(
+    fn: Callable[[list[tuple[int, int, int, int]]], tuple[int, int, int]],
+) -> CheckResult:
+    """Check fn(layers) -> (R, S, P) for a chain of (kernel, stride, padding, dilation) layers."""
+    import random
+
+    name = "receptive_field_chain"
+    rng = random.Random(0)
+    cases = [[(3, 1, 1, 1), (3, 1, 1, 1)], [(5, 1, 0, 1), (2, 2, 0, 1)], [(3, 1, 0, 2)]]
+    cases += [[(rng.randint(1, 5), rng.randint(1, 3), rng.randint(0, 2), rng.randint(1, 3))
+               for _ in range(rng.randint(1, 6))] for _ in range(20)]
+    for layers in cases:
+        size, jump, pad = 1, 1, 0
+        for k, s, p, d in layers:
+            size, jump, pad = size + d * (k - 1) * jump, jump * s, pad + p * jump
+        got, failure = _call(name, fn, [tuple(layer) for layer in layers])
+        if failure is not None:
+            return failure
+        try:
+            got = tuple(int(v) for v in got)
+        except (TypeError, ValueError):
+            return CheckResult(name, False, f"got {got!r}. Hint: return a tuple (R, S, P).")
+        if got == (size, jump, pad):
+            continue
+        hint = "return a tuple (R, S, P)."
+        if len(got) == 3:
+            r, s, p = got
+            if s != jump:
+                hint = "the jump S is the product of the strides so far."
+            elif r != size and all(d == 1 for *_, d in layers):
+                hint = "each layer adds (k - 1) * S_before to R (S_before: the jump before it)."
+            elif r != size:
+                hint = "dilation d stretches a kernel k to d * (k - 1) + 1."
+            else:
+                hint = "padding p of a layer counts p * S_before input pixels."
+        return CheckResult(name, False, f"layers {layers}: got {got}, expected "
+                                        f"{(size, jump, pad)}. Hint: {hint}")
+    return CheckResult(name, True, f"right on {len(cases)} chains, with strides and dilations.")
+
+
+def rf_design(net, min_rf: int = 64, max_convs: int = 6) -> CheckResult:
+    """Check a network of <= max_convs 3x3 convolutions (no pooling) whose output sees >= min_rf."""
+    from torch import nn
+
+    from .receptive_field import receptive_fields
+
+    name = "rf_design"
+    if net is None:
+        return CheckResult(name, False, "not solved yet: build the network.", solved=False)
+    if not isinstance(net, nn.Module):
+        return CheckResult(name, False, f"expected an nn.Module, got {type(net).__name__}.")
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    pools = [m for m in net.modules() if "Pool" in type(m).__name__]
+    if pools:
+        return CheckResult(name, False, "no pooling allowed here: use the convolutions alone.")
+    if len(convs) > max_convs or any(tuple(m.kernel_size) != (3, 3) for m in convs):
+        return CheckResult(name, False, f"use at most {max_convs} convolutions, all 3x3 "
+                                        f"(found {len(convs)}).")
+    try:
+        final = receptive_fields(net, (convs[0].in_channels, 256, 256)).final
+    except Exception as err:
+        return CheckResult(name, False, f"could not analyse the network: {err}")
+    if min(final.size) >= min_rf:
+        return CheckResult(name, True, f"the output units see {final.size[0]}x{final.size[1]} "
+                                       f"pixels with {len(convs)} 3x3 convolutions.")
+    return CheckResult(name, False, f"the output units see only {final.size[0]}x{final.size[1]} "
+                                    f"pixels (need {min_rf}). Hint: plain 3x3 convolutions add 2 "
+                                    "per layer; dilation or stride make later layers add more.")

@@ -39,3 +39,49 @@ def test_conv_parameters_checker():
     assert not flat and "all input channels" in flat.message
     other = checks.conv_parameters(lambda i, o, k: 0)
     assert not other and "Hint" in other.message
+
+
+def test_receptive_field_chain_checker():
+    def right(layers):
+        size, jump, pad = 1, 1, 0
+        for k, s, p, d in layers:
+            size, jump, pad = size + d * (k - 1) * jump, jump * s, pad + p * jump
+        return size, jump, pad
+
+    assert checks.receptive_field_chain(right)
+
+    def no_dilation(layers):
+        size, jump, pad = 1, 1, 0
+        for k, s, p, _ in layers:
+            size, jump, pad = size + (k - 1) * jump, jump * s, pad + p * jump
+        return size, jump, pad
+
+    result = checks.receptive_field_chain(no_dilation)
+    assert not result and "dilation" in result.message
+
+    def jump_after(layers):
+        size, jump, pad = 1, 1, 0
+        for k, s, p, d in layers:
+            jump *= s
+            size, pad = size + d * (k - 1) * jump, pad + p * jump
+        return size, jump, pad
+
+    assert not checks.receptive_field_chain(jump_after)
+    assert "return a tuple" in checks.receptive_field_chain(lambda layers: 0).message
+    assert checks.receptive_field_chain(lambda layers: (_ for _ in ()).throw(
+        NotImplementedError)).solved is False
+
+
+def test_rf_design_checker():
+    from torch import nn
+
+    dilated = nn.Sequential(*[nn.Conv2d(1, 1, 3, dilation=2**i, padding=2**i) for i in range(6)])
+    assert checks.rf_design(dilated)
+    plain = nn.Sequential(*[nn.Conv2d(1, 1, 3, padding=1) for _ in range(6)])
+    result = checks.rf_design(plain)
+    assert not result and "only 13x13" in result.message
+    pooled = nn.Sequential(nn.Conv2d(1, 1, 3), nn.MaxPool2d(2))
+    assert "no pooling" in checks.rf_design(pooled).message
+    too_deep = nn.Sequential(*[nn.Conv2d(1, 1, 3) for _ in range(7)])
+    assert "at most 6" in checks.rf_design(too_deep).message
+    assert checks.rf_design(None).solved is False
