@@ -6,7 +6,10 @@ import pytest
 from notebook_rules import ROOT
 
 
-@pytest.mark.parametrize("name, parameters", [("01_convolution.ipynb", {"SEED": 1})])
+@pytest.mark.parametrize("name, parameters", [
+    ("01_convolution.ipynb", {"SEED": 1}),
+    ("02_receptive_fields.ipynb", {"SEED": 1, "ERF_DEPTHS": [2, 4, 16]}),
+])
 def test_notebook_runs_with_other_parameters(name, parameters, tmp_path, monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)  # let the kernel pick its inline backend
     out = tmp_path / name
@@ -24,4 +27,4 @@ def test_notebook_runs_with_other_parameters(name, parameters, tmp_path, monkeyp
     assert errors == []
     figures = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
                if "image/png" in o.get("data", {})]
-    assert len(figures) >= 5, "plots must render inline in a headless run"
+    assert len(figures) >= 3, "plots must render inline in a headless run"

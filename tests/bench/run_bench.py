@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 import torchvision
 
-from course_utils import conv, data, env, models, summary, train
+from course_utils import conv, data, env, models, receptive_field, rf_explorer, summary, train
 
 
 def best_of(fn, repeats: int = 5) -> float:
@@ -68,6 +68,22 @@ def main() -> int:
     vgg_summary = best_of(lambda: summary.summary(vgg, (3, 224, 224)), 3)
     record("summary(VGG16) on the meta device", vgg_summary * 1e3, "ms", "<= 500 ms",
            vgg_summary <= 0.5)
+
+    with torch.device("meta"):
+        resnet152 = torchvision.models.resnet152()
+    rf_table = best_of(lambda: receptive_field.receptive_fields(resnet152, (3, 224, 224)), 3)
+    record("RF table of ResNet-152 (trace + analysis)", rf_table * 1e3, "ms", "<= 1000 ms",
+           rf_table <= 1.0)
+
+    from skimage import data as skdata
+    from skimage.transform import resize
+
+    photo = resize(skdata.astronaut() / 255.0, (224, 224), anti_aliasing=True)
+    explorer = rf_explorer.ReceptiveFieldExplorer({"VGG16 features": models.vgg_features()}, photo)
+    explorer.select(layer="23")
+    values = iter(list(range(14)) * 10)
+    step = best_of(lambda: setattr(explorer.row, "value", next(values)), 10)
+    record("RF explorer slider step (VGG16, 224 px)", step * 1e3, "ms", "<= 50 ms", step <= 0.05)
 
     name_w = max(len(r["benchmark"]) for r in rows)
     print(f"{'benchmark':<{name_w}}  {'value':>12}  unit         target")
