@@ -14,11 +14,12 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup lab test lint unit notebooks run bench clean
+IPYW7 := $(VENV)/ipywidgets-7.7.1
+.PHONY: help setup lab test lint unit widgets7 notebooks run bench clean distclean
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab on notebooks/"
-	@echo "make test   set up .venv, lint, unit tests, papermill test, every notebook via nbval"
+	@echo "make test   set up .venv, lint, unit tests (+ widgets on ipywidgets 7.7.1), notebooks via nbval"
 	@echo "make run    execute every notebook headless into build/executed/ with a timing table"
 	@echo "make bench  run the benchmarks (build/bench.json)"
 	@echo "make clean  remove build outputs and caches (keeps .venv; 'make distclean' removes it)"
@@ -42,10 +43,20 @@ lint: setup
 unit: setup
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
+# Colab ships ipywidgets 7.7.1: run the widget tests against it too (it goes first on the path).
+$(IPYW7)/.stamp: | $(STAMP)
+	@$(PY) -m pip install --progress-bar off -q --no-deps --target $(IPYW7) \
+		ipywidgets==7.7.1 ipython_genutils 2>&1 \
+		| { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+	@touch $@
+
+widgets7: setup $(IPYW7)/.stamp
+	EXPECT_IPYWIDGETS=7.7.1 PYTHONPATH=$(abspath $(IPYW7)) $(PY) -m pytest -m widgets -p no:cacheprovider tests $(PYTEST_ARGS)
+
 notebooks: setup
 	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/ $(PYTEST_ARGS)
 
-test: lint unit notebooks
+test: lint unit widgets7 notebooks
 
 run: setup
 	$(PY) tests/tools/run_notebooks.py notebooks build/executed

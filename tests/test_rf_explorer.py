@@ -6,6 +6,8 @@ from torch import nn
 from course_utils import models
 from course_utils import rf_explorer as rx
 
+pytestmark = pytest.mark.widgets
+
 
 @pytest.fixture(scope="module")
 def explorer():
@@ -14,6 +16,17 @@ def explorer():
     nets = {"lenet": models.lenet5()[:6],
             "vgg": models.vgg_features(models.SMALL_VGG_CFG)}
     return rx.ReceptiveFieldExplorer(nets, image, erf_inputs=2)
+
+
+def test_ipywidgets_version_under_test():
+    import os
+
+    import ipywidgets
+    from packaging.version import Version
+
+    expected = os.environ.get("EXPECT_IPYWIDGETS")  # set by `make widgets7`
+    version = Version(ipywidgets.__version__)
+    assert version == Version(expected) if expected else version >= Version("7.6")
 
 
 def test_starts_on_the_deepest_layer_centre_unit(explorer):
