@@ -17,6 +17,7 @@ from PIL import Image as PILImage
 from torch import nn
 
 from . import receptive_field as rf
+from . import rf_gradient as rg
 from .summary import layer_outputs
 
 BOX_COLOR = np.array([255, 215, 0], np.uint8)  # RF outline on the photo
@@ -224,7 +225,7 @@ class ReceptiveFieldExplorer:
         if key not in self._erf:
             h, w = self.image.shape[:2]
             size = (_in_channels(self._nets[network]), h, w)
-            self._erf[key] = rf.effective_receptive_field(
+            self._erf[key] = rg.effective_receptive_field(
                 self._nets[network], size, layer, n_inputs=self.erf_inputs, n_inits=1).numpy()
         return self._erf[key]
 

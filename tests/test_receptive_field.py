@@ -8,6 +8,7 @@ from torch import nn
 
 from course_utils import models
 from course_utils import receptive_field as rf
+from course_utils import rf_gradient as rg
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -21,7 +22,7 @@ def bbox(mask: torch.Tensor):
 def assert_matches_gradient(net, input_size, layer_rf, unit, exact):
     """The analytic box agrees with the structural gradient set of the unit."""
     h, w = input_size[-2:]
-    mask = rf.gradient_receptive_field(net, input_size, layer_rf.name, unit)
+    mask = rg.gradient_receptive_field(net, input_size, layer_rf.name, unit)
     top, left, bottom, right = layer_rf.box(*unit)
     ctop, cleft, cbottom, cright = layer_rf.clipped_box(*unit, (h, w))
     gtop, gleft, gbottom, gright = bbox(mask)
@@ -165,7 +166,7 @@ def test_dilations_1_2_4_give_3_7_15():
 
 
 def test_dilated_3x3_touches_every_other_pixel_in_a_5_span():
-    mask = rf.gradient_receptive_field(conv_stack(2), (1, 9, 9), "0", (2, 2))
+    mask = rg.gradient_receptive_field(conv_stack(2), (1, 9, 9), "0", (2, 2))
     expected = torch.zeros(9, 9, dtype=torch.bool)
     expected[2:7:2, 2:7:2] = True
     assert torch.equal(mask, expected)
@@ -238,7 +239,7 @@ def test_table_text_and_lookup():
 
 def test_effective_rf_is_a_centred_fraction_of_the_theoretical_one():
     net = conv_stack(1, 1, 1, 1, 1)
-    erf = rf.effective_receptive_field(net, (1, 21, 21), "4", n_inputs=2, n_inits=30)
+    erf = rg.effective_receptive_field(net, (1, 21, 21), "4", n_inputs=2, n_inits=30)
     assert erf.shape == (21, 21) and torch.isclose(erf.sum(), torch.tensor(1.0))
     assert (erf > 0).sum() == 11 * 11 and erf[5:16, 5:16].sum() > 0.999  # the theoretical RF
     positions = torch.arange(21.0)
@@ -292,22 +293,22 @@ def test_unit_out_of_range_names_the_argument():
     with pytest.raises(IndexError, match="col=-1"):
         last.box(0, -1)
     with pytest.raises(IndexError, match="unit col=9 is out of range"):
-        rf.gradient_receptive_field(conv_stack(1), (1, 8, 8), "0", (0, 9))
+        rg.gradient_receptive_field(conv_stack(1), (1, 8, 8), "0", (0, 9))
 
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="input_size must be"):
         rf.receptive_fields(conv_stack(1), (1, 0, 8))
     with pytest.raises(ValueError, match=r"input_size must be \(C, H, W\)"):
-        rf.gradient_receptive_field(conv_stack(1), (8, 8), "0")
+        rg.gradient_receptive_field(conv_stack(1), (8, 8), "0")
     with pytest.raises(KeyError, match="layer 'nope' not found"):
-        rf.gradient_receptive_field(conv_stack(1), (1, 8, 8), "nope")
+        rg.gradient_receptive_field(conv_stack(1), (1, 8, 8), "nope")
     with pytest.raises(KeyError, match="no layer named 'nope'"):
         rf.receptive_fields(conv_stack(1), (1, 8, 8))["nope"]
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
         rf.receptive_fields("vgg", (3, 8, 8))
     with pytest.raises(ValueError, match="n_inputs and n_inits"):
-        rf.effective_receptive_field(conv_stack(1), (1, 8, 8), "0", n_inputs=0)
+        rg.effective_receptive_field(conv_stack(1), (1, 8, 8), "0", n_inputs=0)
 
 
 def test_untraceable_model_falls_back_to_a_chain_with_a_warning():
