@@ -1,0 +1,61 @@
+"""Trained course models: trained once with a fixed recipe, then cached as a state_dict.
+
+The cache is only an optimisation: without it (a clean clone, another machine) the model is
+trained again with the same recipe and seed. Files are state_dicts loaded with
+`torch.load(..., weights_only=True)` under `env.data_dir() / "cache"`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from . import data, models, train
+from .env import data_dir
+
+# The recipe notebook 01 derives: Adam with cosine decay, batch 32, random shifts of 2 pixels.
+LENET5_RECIPE = {"lr": 2e-3, "batch_size": 32, "augment": data.random_shift}
+
+
+def train_lenet5(digits: data.DigitSplit, epochs: int = 15, seed: int = 0,
+                 device: str | torch.device = "auto",
+                 progress: bool = True) -> tuple[nn.Sequential, train.History]:
+    """Train a fresh LeNet-5 on `digits` with LENET5_RECIPE; returns (model, history)."""
+    torch.manual_seed(seed)
+    model = models.lenet5()
+    history = train.fit(model, (digits.x_train, digits.y_train),
+                        val_data=(digits.x_test, digits.y_test), epochs=epochs, seed=seed,
+                        device=device, progress=progress, desc="LeNet-5", **LENET5_RECIPE)
+    return model.cpu(), history
+
+
+def cache_path(name: str) -> Path:
+    """Where the cached state_dict called `name` lives."""
+    return data_dir() / "cache" / f"{name}.pt"
+
+
+def digit_classifier(seed: int = 0, epochs: int = 15, device: str | torch.device = "auto",
+                     cache: bool = True, progress: bool = True) -> nn.Sequential:
+    """LeNet-5 trained on the embedded digits (recipe of notebook 01), in eval mode on the CPU.
+
+    Loads the cached weights for (seed, epochs) when present; otherwise trains (about 7 s on a
+    2-core CPU) and, if `cache`, saves them.
+    """
+    path = cache_path(f"lenet5_mnist5k_seed{seed}_epochs{epochs}")
+    model = models.lenet5()
+    if cache and path.is_file():
+        try:
+            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+            return model.eval()
+        except (RuntimeError, OSError, ValueError) as err:  # stale or corrupt: retrain
+            print(f"cache {path.name} unusable ({type(err).__name__}); retraining")
+    model, _ = train_lenet5(data.load_digits(), epochs=epochs, seed=seed, device=device,
+                            progress=progress)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save(model.state_dict(), tmp)
+        tmp.replace(path)  # atomic: a crash never leaves half a file
+    return model.eval()
