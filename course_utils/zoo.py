@@ -49,7 +49,7 @@ def digit_classifier(seed: int = 0, epochs: int = 15, device: str | torch.device
         try:
             model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
             return model.eval()
-        except (RuntimeError, OSError, ValueError) as err:  # stale or corrupt: retrain
+        except Exception as err:  # stale, corrupt or foreign file: retrain
             print(f"cache {path.name} unusable ({type(err).__name__}); retraining")
     model, _ = train_lenet5(data.load_digits(), epochs=epochs, seed=seed, device=device,
                             progress=progress)
