@@ -181,3 +181,76 @@ def rf_design(net, min_rf: int = 64, max_convs: int = 6) -> CheckResult:
     return CheckResult(name, False, f"the output units see only {final.size[0]}x{final.size[1]} "
                                     f"pixels (need {min_rf}). Hint: plain 3x3 convolutions add 2 "
                                     "per layer; dilation or stride make later layers add more.")
+
+
+def linear_to_conv(fn: Callable) -> CheckResult:
+    """Check fn(linear, (C, H, W)) -> Conv2d computing the Linear at every H x W window."""
+    from torch import nn
+
+    name = "linear_to_conv"
+    gen = torch.Generator().manual_seed(0)
+    for c, h, w, out in [(16, 5, 5, 120), (3, 2, 4, 7), (8, 1, 1, 5)]:
+        linear = nn.Linear(c * h * w, out)
+        with torch.no_grad():
+            linear.weight.copy_(torch.randn(linear.weight.shape, generator=gen))
+            linear.bias.copy_(torch.randn(out, generator=gen))
+        x = torch.randn(2, c, h, w, generator=gen)
+        conv, failure = _call(name, fn, linear, (c, h, w))
+        if failure is not None:
+            return failure
+        if not isinstance(conv, nn.Conv2d):
+            return CheckResult(name, False, f"return an nn.Conv2d, not {type(conv).__name__}.")
+        if tuple(conv.kernel_size) != (h, w) or conv.out_channels != out:
+            return CheckResult(name, False, f"for a {c}x{h}x{w} volume and {out} outputs expect "
+                                            f"Conv2d({c}, {out}, kernel_size=({h}, {w})); got "
+                                            f"{conv}. Hint: one filter per output neuron, as "
+                                            "large as the whole volume.")
+        with torch.no_grad():
+            got, expected = conv(x).flatten(1), linear(x.flatten(1))
+        if not torch.allclose(got, expected, atol=1e-5):
+            hwc = linear.weight.view(out, h, w, c).permute(0, 3, 1, 2)
+            hint = ("the weights look read in H, W, C order (Keras'); PyTorch flattens C, H, W."
+                    if torch.allclose(conv.weight, hwc) else
+                    "copy linear.weight reshaped to (out, C, H, W), and the bias.")
+            return CheckResult(name, False, f"outputs differ for a {c}x{h}x{w} volume. "
+                                            f"Hint: {hint}")
+    return CheckResult(name, True, "the convolution reproduces the Linear layer exactly.")
+
+
+def fcn_output_size(fn: Callable[[int, int], tuple[int, int]]) -> CheckResult:
+    """Check fn(H, W) -> (rows, cols) of LeNet-5's fully convolutional output grid."""
+    name = "fcn_output_size"
+    for h, w in [(32, 32), (36, 40), (128, 160), (33, 35), (1000, 2000)]:
+        expected = ((h - 32) // 4 + 1, (w - 32) // 4 + 1)
+        got, failure = _call(name, fn, h, w)
+        if failure is not None:
+            return failure
+        if tuple(got) != expected:
+            hint = ("a 32x32 window fits (H - 32) // 4 + 1 times with stride 4."
+                    if tuple(got) != ((h - 32) // 4, (w - 32) // 4) else
+                    "don't forget the first window: + 1.")
+            return CheckResult(name, False, f"{h}x{w}: got {tuple(got)}, expected {expected}. "
+                                            f"Hint: {hint}")
+    return CheckResult(name, True, "right for five image sizes, the lecture's 1000x2000 too.")
+
+
+def interleave(fn: Callable[[dict, int], torch.Tensor]) -> CheckResult:
+    """Check fn(pieces, f) -> dense map from {(dy, dx): (K, h, w) output on the shifted input}."""
+    name = "interleave"
+    gen = torch.Generator().manual_seed(0)
+    for f, (height, width) in [(2, (7, 9)), (4, (13, 10)), (3, (9, 9))]:
+        dense = torch.randn(2, height, width, generator=gen)
+        pieces = {(dy, dx): dense[:, dy::f, dx::f].clone() for dy in range(f) for dx in range(f)}
+        got, failure = _call(name, fn, pieces, f)
+        if failure is not None:
+            return failure
+        got = torch.as_tensor(got)
+        if got.shape != dense.shape:
+            return CheckResult(name, False, f"f={f}: shape {tuple(got.shape)}, expected "
+                                            f"{tuple(dense.shape)}. Hint: output (K, h, w) of "
+                                            "shift (dy, dx) fills rows dy, dy+f, ... and columns "
+                                            "dx, dx+f, ...")
+        if not torch.equal(got, dense):
+            return CheckResult(name, False, f"f={f}: values in the wrong places. Hint: "
+                                            "dense[:, dy::f, dx::f] = pieces[dy, dx].")
+    return CheckResult(name, True, "interleaves pieces for f = 2, 3, 4 and odd sizes.")

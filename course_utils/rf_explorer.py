@@ -7,18 +7,17 @@ ipywidgets 7.7 (Colab) and 8.x, and tests can drive it by setting `.value`.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
 import torch
-from PIL import Image as PILImage
 from torch import nn
 
 from . import receptive_field as rf
 from . import rf_gradient as rg
 from .summary import layer_outputs
+from .viz import png_bytes
 
 BOX_COLOR = np.array([255, 215, 0], np.uint8)  # RF outline on the photo
 UNIT_COLOR = np.array([255, 40, 40], np.uint8)  # selected unit on the feature map
@@ -138,12 +137,6 @@ def render_frame(image: np.ndarray, state: ExplorerState, erf: np.ndarray | None
              width=max(1, min(2, (cell_bottom - cell_top) // 3)))
     spacer = np.full((h, gap, 3), 255, np.uint8)
     return np.concatenate([photo, spacer, panel], axis=1)
-
-
-def png_bytes(frame: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    PILImage.fromarray(frame).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
 
 
 class ReceptiveFieldExplorer:

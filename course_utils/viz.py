@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 
@@ -155,3 +156,40 @@ def show_segmentation(image, labels, num_classes: int = 11, title: str | None = 
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def heatmap_overlay(image, heatmap, threshold: float | None = None, alpha: float = 0.6,
+                    cmap: str = "inferno") -> np.ndarray:
+    """An (H, W) image with a coarse (h, w) heatmap in [0, 1] stretched over it.
+
+    Each heatmap cell covers an equal block of the image (nearest-neighbour upsampling). With a
+    threshold, cells at or above it are outlined in cyan. Returns (H, W, 3) floats in [0, 1].
+    """
+    img = _as_hw_or_hwc("image", _to_numpy("image", image))
+    heat = _to_numpy("heatmap", heatmap).astype(np.float64)
+    if heat.ndim != 2:
+        raise ValueError(f"heatmap must have shape (h, w); got {tuple(heat.shape)}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1]; got {alpha}")
+    height, width = img.shape[:2]
+    rows = np.minimum(np.arange(height) * heat.shape[0] // height, heat.shape[0] - 1)
+    cols = np.minimum(np.arange(width) * heat.shape[1] // width, heat.shape[1] - 1)
+    big = np.clip(heat[rows][:, cols], 0.0, 1.0)
+    rgb = np.repeat(img[..., None], 3, -1) if img.ndim == 2 else img
+    rgb = np.clip(rgb, 0.0, 1.0)
+    out = (1 - alpha) * rgb + alpha * plt.get_cmap(cmap)(big)[..., :3]
+    if threshold is not None:
+        on = big >= threshold
+        inner = np.roll(on, 1, 0) & np.roll(on, -1, 0) & np.roll(on, 1, 1) & np.roll(on, -1, 1)
+        edge = on & ~inner
+        out[edge] = (0.0, 1.0, 1.0)
+    return out
+
+
+def png_bytes(frame: np.ndarray) -> bytes:
+    """PNG encoding of an (H, W, 3) uint8 frame (fast settings, for widgets.Image)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()

@@ -85,3 +85,48 @@ def test_rf_design_checker():
     too_deep = nn.Sequential(*[nn.Conv2d(1, 1, 3) for _ in range(7)])
     assert "at most 6" in checks.rf_design(too_deep).message
     assert checks.rf_design(None).solved is False
+
+
+def test_linear_to_conv_checker():
+    from course_utils import fcn
+
+    assert checks.linear_to_conv(fcn.linear_to_conv)
+
+    def keras_order(linear, shape):
+        c, h, w = shape
+        conv = torch.nn.Conv2d(c, linear.out_features, (h, w))
+        with torch.no_grad():
+            conv.weight.copy_(linear.weight.view(-1, h, w, c).permute(0, 3, 1, 2))
+            conv.bias.copy_(linear.bias)
+        return conv
+
+    result = checks.linear_to_conv(keras_order)
+    assert not result and "Keras" in result.message
+    wrong_kernel = checks.linear_to_conv(lambda lin, s: torch.nn.Conv2d(s[0], 3, 1))
+    assert not wrong_kernel and "as large as the whole volume" in wrong_kernel.message
+    assert "return an nn.Conv2d" in checks.linear_to_conv(lambda lin, s: lin).message
+
+
+def test_fcn_output_size_checker():
+    assert checks.fcn_output_size(lambda h, w: ((h - 32) // 4 + 1, (w - 32) // 4 + 1))
+    off_by_one = checks.fcn_output_size(lambda h, w: ((h - 32) // 4, (w - 32) // 4))
+    assert not off_by_one and "+ 1" in off_by_one.message
+    assert not checks.fcn_output_size(lambda h, w: (h // 4, w // 4))
+
+
+def test_interleave_checker():
+    def right(pieces, f):
+        h = max(dy + f * (p.shape[1] - 1) for (dy, _), p in pieces.items()) + 1
+        w = max(dx + f * (p.shape[2] - 1) for (_, dx), p in pieces.items()) + 1
+        out = torch.zeros(pieces[0, 0].shape[0], h, w)
+        for (dy, dx), p in pieces.items():
+            out[:, dy::f, dx::f] = p
+        return out
+
+    assert checks.interleave(right)
+
+    def swapped(pieces, f):
+        out = right(pieces, f)
+        return out.transpose(1, 2) if out.shape[1] == out.shape[2] else out * 0
+
+    assert not checks.interleave(swapped)

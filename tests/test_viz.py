@@ -68,3 +68,30 @@ def test_bad_inputs():
         viz.show_images(np.array(["a", "b"]))
     with pytest.raises(ValueError, match="ncols must be >= 1"):
         viz.show_images(torch.rand(2, 8, 8), ncols=0)
+
+
+def test_heatmap_overlay_stretches_cells_and_outlines_the_threshold():
+    image = np.zeros((8, 8))
+    heat = np.array([[0.0, 1.0], [0.2, 0.4]])
+    out = viz.heatmap_overlay(image, heat, alpha=1.0)
+    assert out.shape == (8, 8, 3)
+    assert np.allclose(out[0, 0], out[3, 3]) and not np.allclose(out[0, 0], out[0, 4])
+    outlined = viz.heatmap_overlay(image, heat, threshold=0.9, alpha=1.0)
+    assert np.allclose(outlined[0, 4], (0, 1, 1)) and np.allclose(outlined[0, 0], out[0, 0])
+    assert not np.allclose(outlined[2, 6], (0, 1, 1))  # inside the hot cell, not its edge
+
+
+def test_heatmap_overlay_bad_input():
+    with pytest.raises(ValueError, match=r"heatmap must have shape \(h, w\)"):
+        viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="alpha must be in"):
+        viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((2, 2)), alpha=-1)
+
+
+def test_png_bytes_round_trip():
+    import io
+
+    from PIL import Image
+
+    frame = (np.random.default_rng(0).random((5, 7, 3)) * 255).astype(np.uint8)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(viz.png_bytes(frame)))), frame)
