@@ -287,3 +287,36 @@ def conv_flops(model: nn.Module, input_shape: tuple[int, int, int]) -> int:
         for h in handles:
             h.remove()
     return total
+
+
+def paint_receptive_fields(probabilities: torch.Tensor, stride: int, rf: int,
+                           out_size: tuple[int, int], threshold: float = 0.99,
+                           offset: int = 0) -> torch.Tensor:
+    """Direct heatmap prediction: every confident unit labels its whole receptive field.
+
+    probabilities: (N, K, h, w) class probabilities on an FCN grid whose unit (i, j) sees the
+    rf x rf input square with top-left corner (offset + i * stride, offset + j * stride).
+    A pixel takes the class (1..K; 0 = background) of the most confident unit covering it,
+    if that unit's top probability exceeds `threshold`. Returns (N, H, W) int64 labels.
+    """
+    if probabilities.ndim != 4:
+        raise ValueError(f"probabilities must have shape (N, K, h, w); got "
+                         f"{tuple(probabilities.shape)}")
+    if stride < 1 or rf < stride:
+        raise ValueError(f"need rf >= stride >= 1; got rf={rf}, stride={stride}")
+    conf, cls = probabilities.max(1)
+    conf = torch.where(conf > threshold, conf, torch.zeros_like(conf))
+    height, width = out_size
+    n, h, w = conf.shape
+    # unit (i, j) sits at the top-left corner of its receptive field; zeros elsewhere
+    grid = torch.zeros(n, 1, height + rf - 1 + stride * h, width + rf - 1 + stride * w)
+    top = rf - 1 + offset
+    grid[:, 0, top: top + stride * h: stride, top: top + stride * w: stride] = conf
+    # a pixel is covered by the units whose corners lie in the rf x rf square ending at it
+    best, where = F.max_pool2d(grid, rf, 1, return_indices=True)
+    best, where = best[:, 0, :height, :width], where[:, 0, :height, :width]
+    rows, cols = where // grid.shape[-1], where % grid.shape[-1]
+    i = ((rows - rf + 1 - offset) // stride).clamp(0, h - 1)
+    j = ((cols - rf + 1 - offset) // stride).clamp(0, w - 1)
+    labels = cls.flatten(1).gather(1, (i * w + j).flatten(1)).view(n, height, width) + 1
+    return torch.where(best > 0, labels, torch.zeros_like(labels))

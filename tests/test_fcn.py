@@ -157,3 +157,32 @@ def test_atrous_and_shift_bad_input():
 def test_conv_flops_counts_multiply_adds_twice():
     net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.Flatten(), nn.Linear(3 * 4 * 4, 5))
     assert fcn.conv_flops(net, (2, 6, 6)) == 2 * (2 * 9 * 3 * 16) + 2 * (48 * 5)
+
+
+@pytest.mark.parametrize("stride, rf, offset", [(4, 32, 0), (2, 6, 1), (3, 3, 0)])
+def test_paint_receptive_fields_matches_a_loop(stride, rf, offset):
+    gen = torch.Generator().manual_seed(stride)
+    probs = torch.softmax(torch.randn(2, 4, 5, 6, generator=gen) * 3, 1)
+    height, width = offset + stride * 4 + rf, offset + stride * 5 + rf
+    got = fcn.paint_receptive_fields(probs, stride, rf, (height, width), 0.6, offset)
+    conf, cls = probs.max(1)
+    best = torch.zeros(2, height, width)
+    expected = torch.zeros(2, height, width, dtype=torch.int64)
+    for i in range(5):
+        for j in range(6):
+            r, c = offset + i * stride, offset + j * stride
+            for n in range(2):
+                if conf[n, i, j] <= 0.6:
+                    continue
+                region = best[n, r:r + rf, c:c + rf]
+                better = conf[n, i, j] > region
+                region[better] = conf[n, i, j]
+                expected[n, r:r + rf, c:c + rf][better] = cls[n, i, j] + 1
+    assert torch.equal(got, expected)
+
+
+def test_paint_receptive_fields_bad_input():
+    with pytest.raises(ValueError, match=r"probabilities must have shape \(N, K, h, w\)"):
+        fcn.paint_receptive_fields(torch.zeros(3, 4, 4), 2, 4, (8, 8))
+    with pytest.raises(ValueError, match="need rf >= stride >= 1"):
+        fcn.paint_receptive_fields(torch.zeros(1, 3, 4, 4), 4, 2, (8, 8))
