@@ -254,3 +254,25 @@ def interleave(fn: Callable[[dict, int], torch.Tensor]) -> CheckResult:
             return CheckResult(name, False, f"f={f}: values in the wrong places. Hint: "
                                             "dense[:, dy::f, dx::f] = pieces[dy, dx].")
     return CheckResult(name, True, "interleaves pieces for f = 2, 3, 4 and odd sizes.")
+
+
+def atrous_dilations(fn: Callable[[list[int]], list[int]]) -> CheckResult:
+    """Check fn(strides) -> dilation of each layer once every stride is set to 1."""
+    name = "atrous_dilations"
+    cases = [[1, 2, 1, 2, 1, 1, 1], [2, 2, 2], [1, 1], [3, 1, 2, 1], [1, 2, 1, 1, 2, 2, 1]]
+    for strides in cases:
+        expected, factor = [], 1
+        for s in strides:
+            expected.append(factor)
+            factor *= s
+        got, failure = _call(name, fn, list(strides))
+        if failure is not None:
+            return failure
+        if list(got) != expected:
+            shifted = expected[1:] + [factor]
+            hint = ("a layer is dilated by the strides before it, not by its own."
+                    if list(got) == shifted else
+                    "multiply the strides removed so far; the first layer keeps dilation 1.")
+            return CheckResult(name, False, f"strides {strides}: got {list(got)}, expected "
+                                            f"{expected}. Hint: {hint}")
+    return CheckResult(name, True, f"right for {len(cases)} stride patterns.")

@@ -130,3 +130,25 @@ def test_interleave_checker():
         return out.transpose(1, 2) if out.shape[1] == out.shape[2] else out * 0
 
     assert not checks.interleave(swapped)
+
+
+def test_atrous_dilations_checker():
+    def right(strides):
+        out, factor = [], 1
+        for s in strides:
+            out.append(factor)
+            factor *= s
+        return out
+
+    assert checks.atrous_dilations(right)
+
+    def own_stride(strides):
+        out, factor = [], 1
+        for s in strides:
+            factor *= s
+            out.append(factor)
+        return out
+
+    result = checks.atrous_dilations(own_stride)
+    assert not result and "before it" in result.message
+    assert not checks.atrous_dilations(lambda strides: [1] * len(strides))
