@@ -202,7 +202,7 @@ def shift_and_stitch(fcn: nn.Module, image: torch.Tensor, f: int | None = None) 
     first = pieces[0, 0]
     out_h = max(dy + f * (p.shape[1] - 1) for (dy, _), p in pieces.items()) + 1
     out_w = max(dx + f * (p.shape[2] - 1) for (_, dx), p in pieces.items()) + 1
-    dense = torch.full((first.shape[0], out_h, out_w), float("nan"))  # NaN shows any gap
+    dense = torch.full((first.shape[0], out_h, out_w), float("nan"), dtype=first.dtype)  # NaN: gaps
     for (dy, dx), piece in pieces.items():
         dense[:, dy::f, dx::f][:, :piece.shape[1], :piece.shape[2]] = piece
     return dense
