@@ -120,8 +120,14 @@ def _as_batch(image: torch.Tensor) -> torch.Tensor:
     return image if image.ndim == 4 else image[None]
 
 
+def _fast_layout(model: nn.Module) -> None:
+    """Channels-last weights: oneDNN/cuDNN's preferred layout for 2-D convolutions (in place;
+    values and results unchanged). Applied to both the windows and the FCN, for a fair race."""
+    model.to(memory_format=torch.channels_last)
+
+
 def sliding_window_predict(model: nn.Module, image: torch.Tensor, window: int, stride: int = 1,
-                           batch_size: int = 1024, progress: bool | None = None) -> torch.Tensor:
+                           batch_size: int = 256, progress: bool | None = None) -> torch.Tensor:
     """Classify every window x window crop of `image` taken every `stride` pixels.
 
     image: (C, H, W) or (1, C, H, W). Returns the scores (K, Ho, Wo) with
@@ -147,10 +153,12 @@ def sliding_window_predict(model: nn.Module, image: torch.Tensor, window: int, s
     show = len(batches) > 20 if progress is None else progress
     was_training = model.training
     model.eval()
+    _fast_layout(model)
     scores = []
     with torch.no_grad():
         for start in tqdm(batches, desc="sliding window", disable=not show, mininterval=0.5):
             batch = crops[start:start + batch_size].to(device)
+            batch = batch.contiguous(memory_format=torch.channels_last)
             scores.append(model(batch).flatten(1).cpu())
     model.train(was_training)
     return torch.cat(scores).T.reshape(-1, n_rows, n_cols)
@@ -162,8 +170,10 @@ def fcn_predict(fcn: nn.Module, image: torch.Tensor) -> torch.Tensor:
     param = next(fcn.parameters(), None)
     was_training = fcn.training
     fcn.eval()
+    _fast_layout(fcn)
     with torch.no_grad():
-        out = fcn(x.to(param.device if param is not None else "cpu"))[0].cpu()
+        x = x.to(param.device if param is not None else "cpu")
+        out = fcn(x.contiguous(memory_format=torch.channels_last))[0].cpu()
     fcn.train(was_training)
     return out
 

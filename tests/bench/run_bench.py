@@ -17,7 +17,17 @@ import torch
 import torch.nn.functional as F
 import torchvision
 
-from course_utils import conv, data, env, models, receptive_field, rf_explorer, summary, train
+from course_utils import (
+    conv,
+    data,
+    env,
+    fcn,
+    models,
+    receptive_field,
+    rf_explorer,
+    summary,
+    train,
+)
 
 
 def best_of(fn, repeats: int = 5) -> float:
@@ -84,6 +94,57 @@ def main() -> int:
     values = iter(list(range(14)) * 10)
     step = best_of(lambda: setattr(explorer.row, "value", next(values)), 10)
     record("RF explorer slider step (VGG16, 224 px)", step * 1e3, "ms", "<= 50 ms", step <= 0.05)
+
+    # --- FCN vs sliding windows (notebooks 03/04), LeNet-sized digit net on a 256x256 canvas
+    torch.manual_seed(0)
+    classifier = models.lenet5().eval()
+    fcn_net = fcn.to_fully_convolutional(classifier, (1, 32, 32)).eval()
+    canvas = data.make_digit_canvases(digits.x_test, digits.y_test, 1, 256, 256, 6, seed=0)
+    image = canvas.images[0]
+    windowed = fcn.sliding_window_predict(classifier, image, 32, 4, progress=False)
+    t_window = best_of(lambda: fcn.sliding_window_predict(classifier, image, 32, 4,
+                                                          progress=False), 5)
+    t_fcn = best_of(lambda: fcn.fcn_predict(fcn_net, image), 20)
+    n_windows = windowed.shape[1] * windowed.shape[2]
+    fcn_flops = fcn.conv_flops(fcn_net, (1, 256, 256))
+    window_flops = n_windows * fcn.conv_flops(classifier, (1, 32, 32))
+    t_one = best_of(lambda: fcn.sliding_window_predict(classifier, image, 32, 4, batch_size=1,
+                                                       progress=False), 1)
+    record("256x256: sliding window (stride 4), one window at a time", t_one * 1e3, "ms")
+    record("256x256: sliding window (stride 4), batches of 256", t_window * 1e3, "ms")
+    record("256x256: FCN, same output grid", t_fcn * 1e3, "ms")
+    record("FCN speed-up over one window at a time", t_one / t_fcn, "x")
+    record("FCN speed-up over batched sliding window", t_window / t_fcn, "x", ">= 30x",
+           t_window / t_fcn >= 30)
+    record("  FLOP ratio (work saved)", window_flops / fcn_flops, "x")
+    record("  max |FCN - sliding window| (x 1e-6)", 1e6 * float(
+        (fcn.fcn_predict(fcn_net, image) - windowed).abs().max()), "")
+    dense_windows = fcn.sliding_window_predict(classifier, image, 32, 1, progress=False)
+    t_dense_window = best_of(lambda: fcn.sliding_window_predict(classifier, image, 32, 1,
+                                                                progress=False), 2)
+    t_stitch = best_of(lambda: fcn.shift_and_stitch(fcn_net, image), 5)
+    atrous_net = fcn.atrous(fcn_net)
+    t_atrous = best_of(lambda: fcn.fcn_predict(atrous_net, image), 5)
+    record("256x256: sliding window, stride 1", t_dense_window * 1e3, "ms")
+    record("256x256: shift-and-stitch (16 passes)", t_stitch * 1e3, "ms")
+    record("256x256: a trous (1 pass)", t_atrous * 1e3, "ms")
+    record("shift-and-stitch speed-up over stride-1 windows", t_dense_window / t_stitch, "x")
+    record("  max |shift-and-stitch - stride-1 windows| (x 1e-6)", 1e6 * float(
+        (fcn.shift_and_stitch(fcn_net, image) - dense_windows).abs().max()), "")
+
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    t_mm = best_of(lambda: a @ b, 5)
+    matmul_gflops = 2 * 2048**3 / t_mm / 1e9
+    fcn_gflops = fcn_flops / t_fcn / 1e9
+    record("matrix multiply 2048x2048 (float32)", matmul_gflops, "GFLOP/s")
+    record("FCN throughput, 256x256", fcn_gflops, "GFLOP/s")
+    record("FCN share of matmul throughput", 100 * fcn_gflops / matmul_gflops, "%", ">= 40 %",
+           fcn_gflops / matmul_gflops >= 0.4)
+    large = torch.rand(1, 1000, 2000)
+    t_large = best_of(lambda: fcn.fcn_predict(fcn_net, large), 3)
+    record("FCN on 1000x2000 (the lecture's size)", t_large * 1e3, "ms")
+    record("FCN throughput, 1000x2000", fcn.conv_flops(fcn_net, (1, 1000, 2000)) / t_large / 1e9,
+           "GFLOP/s")
 
     name_w = max(len(r["benchmark"]) for r in rows)
     print(f"{'benchmark':<{name_w}}  {'value':>12}  unit         target")
