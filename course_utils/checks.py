@@ -276,3 +276,52 @@ def atrous_dilations(fn: Callable[[list[int]], list[int]]) -> CheckResult:
             return CheckResult(name, False, f"strides {strides}: got {list(got)}, expected "
                                             f"{expected}. Hint: {hint}")
     return CheckResult(name, True, f"right for {len(cases)} stride patterns.")
+
+
+def zero_insert(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> CheckResult:
+    """Check fn(x (H, W), stride) -> x with stride - 1 zeros between neighbouring samples."""
+    name = "zero_insert"
+    gen = torch.Generator().manual_seed(0)
+    for shape, stride in [((2, 2), 2), ((3, 4), 3), ((1, 5), 2), ((3, 3), 1)]:
+        x = torch.rand(shape, generator=gen) + 0.5
+        expected = torch.zeros((shape[0] - 1) * stride + 1, (shape[1] - 1) * stride + 1)
+        expected[::stride, ::stride] = x
+        got, failure = _call(name, fn, x.clone(), stride)
+        if failure is not None:
+            return failure
+        got = torch.as_tensor(got)
+        if got.shape != expected.shape:
+            hint = ("no zeros after the last sample: (H - 1) * stride + 1."
+                    if got.shape == (shape[0] * stride, shape[1] * stride) else
+                    "H samples with stride - 1 zeros between neighbours.")
+            return CheckResult(name, False, f"{tuple(shape)} with stride {stride}: shape "
+                                            f"{tuple(got.shape)}, expected "
+                                            f"{tuple(expected.shape)}. Hint: {hint}")
+        if not torch.equal(got, expected):
+            return CheckResult(name, False, f"{tuple(shape)} with stride {stride}: values in "
+                                            "the wrong places. Hint: out[::stride, ::stride] = x.")
+    return CheckResult(name, True, "right for strides 1-3, square and non-square inputs.")
+
+
+def transposed_output_size(fn: Callable[..., int]) -> CheckResult:
+    """Check fn(i, k, s, p, output_padding) -> output size of ConvTranspose2d."""
+    from torch import nn
+
+    name = "transposed_output_size"
+    cases = [(3, 3, 2, 0, 0), (4, 4, 2, 1, 0), (5, 3, 2, 1, 1), (7, 2, 3, 0, 2), (2, 5, 1, 2, 0)]
+    for i, k, s, p, a in cases:
+        expected = nn.ConvTranspose2d(1, 1, k, s, p, a)(torch.zeros(1, 1, i, i)).shape[-1]
+        got, failure = _call(name, fn, i, k, s, p, a)
+        if failure is not None:
+            return failure
+        if got == expected:
+            continue
+        if a and got == (i - 1) * s - 2 * p + k:
+            hint = "output_padding is added too."
+        elif got == (i - 1) * s + k + a:
+            hint = "padding removes 2p (it is the padding of the convolution being undone)."
+        else:
+            hint = "o = (i - 1) * s - 2p + k + output_padding."
+        return CheckResult(name, False, f"i={i}, k={k}, s={s}, p={p}, output_padding={a}: "
+                                        f"got {got}, expected {expected}. Hint: {hint}")
+    return CheckResult(name, True, f"matches nn.ConvTranspose2d on {len(cases)} layers.")

@@ -152,3 +152,21 @@ def test_atrous_dilations_checker():
     result = checks.atrous_dilations(own_stride)
     assert not result and "before it" in result.message
     assert not checks.atrous_dilations(lambda strides: [1] * len(strides))
+
+
+def test_zero_insert_checker():
+    from course_utils import upsampling
+
+    assert checks.zero_insert(upsampling.zero_insert)
+    too_long = checks.zero_insert(lambda x, s: upsampling.bed_of_nails(x, s))
+    assert not too_long and "no zeros after the last sample" in too_long.message
+    shifted = checks.zero_insert(lambda x, s: upsampling.zero_insert(x, s).roll(1, 0))
+    assert not shifted and "wrong places" in shifted.message
+
+
+def test_transposed_output_size_checker():
+    assert checks.transposed_output_size(lambda i, k, s, p, a: (i - 1) * s - 2 * p + k + a)
+    forgot = checks.transposed_output_size(lambda i, k, s, p, a: (i - 1) * s - 2 * p + k)
+    assert not forgot and "output_padding is added too" in forgot.message
+    no_pad = checks.transposed_output_size(lambda i, k, s, p, a: (i - 1) * s + k + a)
+    assert not no_pad and "2p" in no_pad.message
