@@ -95,6 +95,20 @@ def main() -> int:
     step = best_of(lambda: setattr(explorer.row, "value", next(values)), 10)
     record("RF explorer slider step (VGG16, 224 px)", step * 1e3, "ms", "<= 50 ms", step <= 0.05)
 
+    from course_utils import conv_explorer
+
+    arithmetic = conv_explorer.ConvArithmeticExplorer(input_size=8, kernel=3, stride=2,
+                                                      padding=1, output_padding=1,
+                                                      transposed=True)
+    cells = iter((list(range(1, 16)) + list(range(14, 0, -1))) * 10)  # always a change
+    step = best_of(lambda: setattr(arithmetic.col, "value", next(cells)), 10)
+    record("conv-arithmetic explorer slider step (transposed, i=8)", step * 1e3, "ms",
+           "<= 50 ms", step <= 0.05)
+    sizes = iter([3, 12, 5, 10, 7] * 4)
+    step = best_of(lambda: setattr(arithmetic.input_size, "value", next(sizes)), 10)
+    record("conv-arithmetic explorer, input size change", step * 1e3, "ms", "<= 50 ms",
+           step <= 0.05)
+
     # --- FCN vs sliding windows (notebooks 03/04), LeNet-sized digit net on a 256x256 canvas
     torch.manual_seed(0)
     classifier = models.lenet5().eval()
