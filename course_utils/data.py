@@ -246,3 +246,39 @@ def random_shift(x: torch.Tensor, max_shift: int = 2) -> torch.Tensor:
     shifts = torch.randint(-max_shift, max_shift + 1, (len(x), 2)).tolist()
     moved = [torch.roll(img, (dy, dx), dims=(-2, -1)) for img, (dy, dx) in zip(x, shifts)]
     return torch.stack(moved)
+
+
+VOID = 255
+
+
+def segmentation_labels(labels: torch.Tensor, thicken: int = 1,
+                        void_width: int = 1) -> torch.Tensor:
+    """Canvas labels made ready for FCN training: strokes thickened, a void band around them.
+
+    labels: (N, H, W) or (H, W) int64 canvas labels (0 background, 1..10 digits). Each digit's
+    pixels grow by `thicken` pixels (a stride-8 output cannot draw 1-2 px strokes), and the
+    `void_width`-pixel band just outside them becomes VOID = 255, as on PASCAL VOC object
+    borders: those pixels are ignored by the loss and the metrics.
+    """
+    from scipy import ndimage
+
+    if not isinstance(labels, torch.Tensor) or labels.ndim not in (2, 3):
+        shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise ValueError(f"labels must be a tensor of shape (N, H, W) or (H, W); got {shape}")
+    if labels.is_floating_point():
+        raise TypeError(f"labels must hold integers; got {labels.dtype}")
+    for name, value in (("thicken", thicken), ("void_width", void_width)):
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be an int >= 0; got {value!r}")
+    batch = labels[None] if labels.ndim == 2 else labels
+    out = batch.cpu().numpy().copy()
+    for i, lab in enumerate(out):
+        thick = lab
+        for _ in range(thicken):
+            thick = ndimage.grey_dilation(thick, size=3)
+        if void_width:
+            grown = ndimage.binary_dilation(thick > 0, np.ones((3, 3), bool), void_width)
+            thick = np.where(grown & (thick == 0), VOID, thick)
+        out[i] = thick
+    result = torch.from_numpy(out)
+    return result[0] if labels.ndim == 2 else result

@@ -81,3 +81,29 @@ def vgg_features(cfg=VGG16_CFG, in_channels: int = 3) -> nn.Sequential:
         else:
             raise ValueError(f"cfg entries must be positive ints or 'M'; got {item!r}")
     return nn.Sequential(*layers)
+
+
+def digit_vgg(widths: tuple[int, ...] = (16, 32, 64, 64, 64), hidden: int = 128,
+              num_classes: int = 10, convs_per_block: int = 1) -> nn.Sequential:
+    """A small VGG-style digit classifier: 5 blocks of (3x3 conv + ReLU) x convs_per_block and
+    a 2x2 max-pool.
+
+    A 32x32 digit becomes widths[-1] x 1 x 1 after block5 (as 224 -> 7 in VGG16), then
+    flatten -> fc6 (hidden) -> ReLU -> fc7 (classes). Blocks are named block1..block5 so that
+    FCNs can tap pool3 (stride 8) and pool4 (stride 16).
+    """
+    if len(widths) != 5 or min(widths) < 1:
+        raise ValueError(f"widths must give 5 positive channel counts; got {widths}")
+    if convs_per_block < 1:
+        raise ValueError(f"convs_per_block must be >= 1; got {convs_per_block}")
+    layers: list[tuple[str, nn.Module]] = []
+    channels = 1
+    for b, width in enumerate(widths, start=1):
+        block: list[nn.Module] = []
+        for _ in range(convs_per_block):
+            block += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU()]
+            channels = width
+        layers.append((f"block{b}", nn.Sequential(*block, nn.MaxPool2d(2))))
+    layers += [("flatten", nn.Flatten()), ("fc6", nn.Linear(channels, hidden)),
+               ("relu6", nn.ReLU()), ("fc7", nn.Linear(hidden, num_classes))]
+    return nn.Sequential(OrderedDict(layers))

@@ -138,3 +138,23 @@ def test_random_shift_bad_input():
         data.random_shift(torch.zeros(8, 8))
     with pytest.raises(ValueError, match="max_shift"):
         data.random_shift(torch.zeros(1, 1, 8, 8), -1)
+
+
+def test_segmentation_labels_thicken_and_void_band():
+    lab = torch.zeros(9, 9, dtype=torch.int64)
+    lab[4, 4] = 3
+    out = data.segmentation_labels(lab, thicken=1, void_width=1)
+    assert (out[3:6, 3:6] == 3).all() and (out == 3).sum() == 9
+    assert (out == 255).sum() == 25 - 9 and out[0, 0] == 0
+    plain = data.segmentation_labels(lab[None], thicken=0, void_width=0)
+    assert torch.equal(plain[0], lab)
+    assert data.segmentation_labels(lab[None], 2, 0)[0].eq(3).sum() == 25
+
+
+def test_segmentation_labels_bad_input():
+    with pytest.raises(ValueError, match=r"labels must be a tensor of shape \(N, H, W\)"):
+        data.segmentation_labels(torch.zeros(4, dtype=torch.int64))
+    with pytest.raises(TypeError, match="labels must hold integers"):
+        data.segmentation_labels(torch.zeros(4, 4))
+    with pytest.raises(ValueError, match="thicken must be an int >= 0"):
+        data.segmentation_labels(torch.zeros(4, 4, dtype=torch.int64), thicken=-1)

@@ -1,0 +1,98 @@
+"""FCN-32s, FCN-16s and FCN-8s on top of a VGG-style classifier (Long et al. 2015).
+
+The classifier's fully connected layers become convolutions (`fcn.linear_to_conv`), its last
+layer is replaced by a new score layer for the segmentation classes, and the coarse scores are
+upsampled back to the input size by learnable transposed convolutions initialised to bilinear
+interpolation (`upsampling.bilinear_upsampler`). FCN-16s adds scores predicted from pool4,
+FCN-8s also from pool3, fused by summation.
+
+Alignment. The reference implementation pads the first convolution by 100 pixels and crops
+every upsampled map back into register. Here all convolutions use "same" padding and inputs are
+multiples of 32, so pool_k has exactly 1/2^k of the input's size and unit (i, j) of every map is
+centred on the same input point as the matching units of the finer maps: no cropping is needed.
+
+Upsampling in x2 steps. We upsample with five x2 transposed convolutions instead of one x32
+(FCN-32s), one x16 (16s) or one x8 (8s) layer. FCN-16s then fuses pool4's scores after the
+first step and shares the remaining four steps with FCN-32s; because its new score layers start
+at zero, a freshly initialised FCN-16s computes *exactly* what the trained FCN-32s computed (and
+FCN-8s what FCN-16s computed). With single big layers, as in the paper, that is only approximate.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from .fcn import linear_to_conv
+from .upsampling import bilinear_upsampler
+
+STRIDES = (32, 16, 8)
+
+
+def _zero_conv(in_channels: int, out_channels: int) -> nn.Conv2d:
+    conv = nn.Conv2d(in_channels, out_channels, 1)
+    nn.init.zeros_(conv.weight)
+    nn.init.zeros_(conv.bias)
+    return conv
+
+
+class SkipFCN(nn.Module):
+    """FCN-32s / 16s / 8s (set by `stride`) from a `models.digit_vgg`-style classifier.
+
+    classifier: nn.Sequential with block1..block5 (each ending in a 2x2 pool), flatten, fc6,
+    relu6, fc7. Input (N, C, H, W) with H, W multiples of 32; output (N, num_classes, H, W).
+    """
+
+    def __init__(self, classifier: nn.Sequential, num_classes: int, stride: int = 32):
+        super().__init__()
+        if stride not in STRIDES:
+            raise ValueError(f"stride must be one of {STRIDES}; got {stride!r}")
+        needed = [f"block{b}" for b in range(1, 6)] + ["fc6"]
+        names = dict(classifier.named_children())
+        missing = [n for n in needed if n not in names]
+        if missing:
+            raise ValueError(f"classifier must have children {needed}; missing {missing}")
+        self.stride = stride
+        self.blocks = nn.ModuleList([copy.deepcopy(names[f"block{b}"]) for b in range(1, 6)])
+        width = [m for m in self.blocks[-1].modules() if isinstance(m, nn.Conv2d)][-1]
+        fc6 = names["fc6"]
+        self.fc6 = linear_to_conv(fc6, (width.out_channels, 1, 1))  # volume 1x1 at 32x32 input
+        self.relu6 = nn.ReLU()
+        self.score = _zero_conv(fc6.out_features, num_classes)  # replaces the classifier's fc7
+        pool_channels = [[m for m in b.modules() if isinstance(m, nn.Conv2d)][-1].out_channels
+                         for b in self.blocks]
+        self.score_pool4 = _zero_conv(pool_channels[3], num_classes)
+        self.score_pool3 = _zero_conv(pool_channels[2], num_classes)
+        self.up = nn.ModuleList([bilinear_upsampler(2, num_classes) for _ in range(5)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        if h % 32 or w % 32:
+            raise ValueError(f"input height and width must be multiples of 32; got {h}x{w}")
+        pools = []
+        for block in self.blocks:
+            x = block(x)
+            pools.append(x)
+        s = self.score(self.relu6(self.fc6(pools[4])))
+        s = self.up[0](s)
+        if self.stride <= 16:
+            s = s + self.score_pool4(pools[3])
+        s = self.up[1](s)
+        if self.stride == 8:
+            s = s + self.score_pool3(pools[2])
+        for up in self.up[2:]:
+            s = up(s)
+        return s
+
+    def with_stride(self, stride: int) -> SkipFCN:
+        """A copy of this network as FCN-`stride`s: same weights; finer skips start at zero."""
+        if stride not in STRIDES:
+            raise ValueError(f"stride must be one of {STRIDES}; got {stride!r}")
+        new = copy.deepcopy(self)
+        new.stride = stride
+        return new
+
+    def extra_repr(self) -> str:
+        return f"FCN-{self.stride}s"

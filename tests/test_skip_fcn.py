@@ -1,0 +1,70 @@
+import pytest
+import torch
+from torch import nn
+
+from course_utils import models, skip_fcn
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    torch.manual_seed(0)
+    return models.digit_vgg(widths=(4, 4, 8, 8, 8), hidden=8)
+
+
+def test_digit_vgg_shapes():
+    net = models.digit_vgg()
+    assert net(torch.zeros(2, 1, 32, 32)).shape == (2, 10)
+    assert net.block5(net.block4(net.block3(net.block2(net.block1(
+        torch.zeros(1, 1, 32, 32)))))).shape == (1, 64, 1, 1)
+    assert len([m for m in models.digit_vgg(convs_per_block=2).modules()
+                if isinstance(m, nn.Conv2d)]) == 10
+    with pytest.raises(ValueError, match="widths must give 5 positive channel counts"):
+        models.digit_vgg(widths=(8, 8))
+
+
+def test_new_score_layers_start_at_zero(classifier):
+    net = skip_fcn.SkipFCN(classifier, num_classes=11)
+    out = net(torch.rand(2, 1, 64, 96))
+    assert out.shape == (2, 11, 64, 96) and out.abs().max() == 0
+    assert net.fc6.kernel_size == (1, 1)  # fc6 migrated by fcn.linear_to_conv
+
+
+def test_finer_stages_start_with_the_coarser_predictions(classifier):
+    torch.manual_seed(1)
+    fcn32 = skip_fcn.SkipFCN(classifier, num_classes=11, stride=32)
+    with torch.no_grad():  # pretend FCN-32s was trained: non-zero score and upsampling weights
+        for p in list(fcn32.score.parameters()) + list(fcn32.up.parameters()):
+            p.add_(torch.randn_like(p) * 0.1)
+    x = torch.rand(3, 1, 64, 64)
+    fcn16 = fcn32.with_stride(16)
+    assert torch.equal(fcn16(x), fcn32(x))
+    with torch.no_grad():
+        fcn16.score_pool4.weight.normal_()  # "train" the pool4 skip
+    assert not torch.equal(fcn16(x), fcn32(x))
+    fcn8 = fcn16.with_stride(8)
+    assert torch.equal(fcn8(x), fcn16(x))
+    assert fcn8.stride == 8 and fcn16.stride == 16 and fcn32.stride == 32
+
+
+def test_fc6_keeps_the_classifier_function(classifier):
+    net = skip_fcn.SkipFCN(classifier, num_classes=11)
+    x = torch.rand(4, 1, 32, 32)
+    feats = x
+    for block in net.blocks:
+        feats = block(feats)
+    with torch.no_grad():
+        expected = classifier.relu6(classifier.fc6(classifier.flatten(feats)))
+        got = net.relu6(net.fc6(feats)).flatten(1)
+    assert torch.allclose(got, expected, atol=1e-6)
+
+
+def test_bad_input(classifier):
+    with pytest.raises(ValueError, match=r"stride must be one of \(32, 16, 8\)"):
+        skip_fcn.SkipFCN(classifier, 11, stride=4)
+    with pytest.raises(ValueError, match="missing"):
+        skip_fcn.SkipFCN(nn.Sequential(nn.Conv2d(1, 1, 3)), 11)
+    net = skip_fcn.SkipFCN(classifier, 11)
+    with pytest.raises(ValueError, match="multiples of 32; got 40x64"):
+        net(torch.zeros(1, 1, 40, 64))
+    with pytest.raises(ValueError, match="stride must be one of"):
+        net.with_stride(2)
