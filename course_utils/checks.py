@@ -325,3 +325,54 @@ def transposed_output_size(fn: Callable[..., int]) -> CheckResult:
         return CheckResult(name, False, f"i={i}, k={k}, s={s}, p={p}, output_padding={a}: "
                                         f"got {got}, expected {expected}. Hint: {hint}")
     return CheckResult(name, True, f"matches nn.ConvTranspose2d on {len(cases)} layers.")
+
+
+def _confusion_cases():
+    gen = torch.Generator().manual_seed(0)
+    cases = [torch.tensor([[50, 2, 3], [4, 10, 0], [1, 0, 5]]),
+             torch.tensor([[8, 0, 0], [0, 0, 0], [2, 0, 6]])]  # class 1 absent everywhere
+    cases += [torch.randint(0, 20, (4, 4), generator=gen) for _ in range(3)]
+    return cases
+
+
+def mean_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
+    """Check fn(confusion) -> mean IU, classes absent from labels and predictions left out."""
+    from .metrics import scores_from_confusion
+
+    name = "mean_iu"
+    for confusion in _confusion_cases():
+        expected = scores_from_confusion(confusion).mean_iu
+        got, failure = _call(name, fn, confusion.clone())
+        if failure is not None:
+            return failure
+        if abs(float(got) - expected) < 1e-9:
+            continue
+        n = confusion.double()
+        union = n.sum(0) + n.sum(1) - n.diag()
+        if abs(float(got) - float((n.diag() / n.sum(1)).nanmean())) < 1e-9:
+            hint = "that is the mean accuracy: IU divides by the union t_i + sum_j n_ji - n_ii."
+        elif (union == 0).any():
+            hint = "a class with no pixels in labels or predictions has no IU: leave it out."
+        else:
+            hint = "IU_i = n_ii / (t_i + sum_j n_ji - n_ii), averaged over the classes."
+        return CheckResult(name, False, f"confusion {confusion.tolist()}: got {float(got):.4f}, "
+                                        f"expected {expected:.4f}. Hint: {hint}")
+    return CheckResult(name, True, "right, including a class absent from labels and predictions.")
+
+
+def frequency_weighted_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
+    """Check fn(confusion) -> frequency-weighted IU."""
+    from .metrics import scores_from_confusion
+
+    name = "frequency_weighted_iu"
+    for confusion in _confusion_cases():
+        expected = scores_from_confusion(confusion).fw_iu
+        got, failure = _call(name, fn, confusion.clone())
+        if failure is not None:
+            return failure
+        if abs(float(got) - expected) >= 1e-9:
+            return CheckResult(name, False, f"confusion {confusion.tolist()}: got "
+                                            f"{float(got):.4f}, expected {expected:.4f}. Hint: "
+                                            "weight IU_i by t_i (the pixels of class i) and "
+                                            "divide by all labelled pixels.")
+    return CheckResult(name, True, "right on five confusion matrices.")

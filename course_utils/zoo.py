@@ -36,6 +36,24 @@ def cache_path(name: str) -> Path:
     return data_dir() / "cache" / f"{name}.pt"
 
 
+def _cached(name: str, model: nn.Module, train_fn, cache: bool) -> nn.Module:
+    """Load `name`'s state_dict into `model`, or train it with train_fn(model) and save it."""
+    path = cache_path(name)
+    if cache and path.is_file():
+        try:
+            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+            return model.eval()
+        except Exception as err:  # stale, corrupt or foreign file: retrain
+            print(f"cache {path.name} unusable ({type(err).__name__}); retraining")
+    model = train_fn(model).cpu()
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save(model.state_dict(), tmp)
+        tmp.replace(path)  # atomic: a crash never leaves half a file
+    return model.eval()
+
+
 def digit_classifier(seed: int = 0, epochs: int = 15, device: str | torch.device = "auto",
                      cache: bool = True, progress: bool = True) -> nn.Sequential:
     """LeNet-5 trained on the embedded digits (recipe of notebook 01), in eval mode on the CPU.
@@ -43,19 +61,24 @@ def digit_classifier(seed: int = 0, epochs: int = 15, device: str | torch.device
     Loads the cached weights for (seed, epochs) when present; otherwise trains (about 7 s on a
     2-core CPU) and, if `cache`, saves them.
     """
-    path = cache_path(f"lenet5_mnist5k_seed{seed}_epochs{epochs}")
-    model = models.lenet5()
-    if cache and path.is_file():
-        try:
-            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-            return model.eval()
-        except Exception as err:  # stale, corrupt or foreign file: retrain
-            print(f"cache {path.name} unusable ({type(err).__name__}); retraining")
-    model, _ = train_lenet5(data.load_digits(), epochs=epochs, seed=seed, device=device,
-                            progress=progress)
-    if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        torch.save(model.state_dict(), tmp)
-        tmp.replace(path)  # atomic: a crash never leaves half a file
-    return model.eval()
+    def fit(model):
+        return train_lenet5(data.load_digits(), epochs=epochs, seed=seed, device=device,
+                            progress=progress)[0]
+
+    return _cached(f"lenet5_mnist5k_seed{seed}_epochs{epochs}", models.lenet5(), fit, cache)
+
+
+def digit_vgg_classifier(seed: int = 0, epochs: int = 8, device: str | torch.device = "auto",
+                         cache: bool = True, progress: bool = True) -> nn.Sequential:
+    """`models.digit_vgg()` trained on the isolated embedded digits: the backbone of the FCNs
+    of notebook 06 (the analogue of ImageNet-pretrained VGG16). Cached like `digit_classifier`.
+    """
+    def fit(model):
+        digits = data.load_digits()
+        train.fit(model, (digits.x_train, digits.y_train), val_data=(digits.x_test, digits.y_test),
+                  epochs=epochs, seed=seed, device=device, progress=progress,
+                  desc="digit VGG", **LENET5_RECIPE)
+        return model
+
+    torch.manual_seed(seed)
+    return _cached(f"digit_vgg_mnist5k_seed{seed}_epochs{epochs}", models.digit_vgg(), fit, cache)

@@ -170,3 +170,21 @@ def test_transposed_output_size_checker():
     assert not forgot and "output_padding is added too" in forgot.message
     no_pad = checks.transposed_output_size(lambda i, k, s, p, a: (i - 1) * s + k + a)
     assert not no_pad and "2p" in no_pad.message
+
+
+def test_iu_checkers():
+    from course_utils import metrics
+
+    assert checks.mean_iu(lambda c: metrics.scores_from_confusion(c).mean_iu)
+    assert checks.frequency_weighted_iu(lambda c: metrics.scores_from_confusion(c).fw_iu)
+    acc = checks.mean_iu(lambda c: metrics.scores_from_confusion(c).mean_acc)
+    assert not acc and "mean accuracy" in acc.message
+
+    def nan_as_zero(c):
+        n = c.double()
+        iu = n.diag() / (n.sum(0) + n.sum(1) - n.diag())
+        return float(iu.nan_to_num(0).mean())
+
+    absent = checks.mean_iu(nan_as_zero)
+    assert not absent and "leave it out" in absent.message
+    assert not checks.frequency_weighted_iu(lambda c: 0.5)

@@ -46,3 +46,11 @@ def test_train_lenet5_learns(cache_dir):
     model, history = zoo.train_lenet5(data.load_digits(), epochs=2, device="cpu",
                                       progress=False)
     assert history.epochs == 2 and history.val_acc[-1] > 0.8
+
+
+def test_digit_vgg_classifier_is_cached(cache_dir):
+    model = zoo.digit_vgg_classifier(seed=0, epochs=1, device="cpu", progress=False)
+    assert (cache_dir / "digit_vgg_mnist5k_seed0_epochs1.pt").is_file()
+    again = zoo.digit_vgg_classifier(seed=0, epochs=1, device="cpu", progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                 again.state_dict().values()))
