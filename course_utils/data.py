@@ -282,3 +282,43 @@ def segmentation_labels(labels: torch.Tensor, thicken: int = 1,
         out[i] = thick
     result = torch.from_numpy(out)
     return result[0] if labels.ndim == 2 else result
+
+
+def pet_segmentation(pairs, size: int = 96) -> tuple[torch.Tensor, torch.Tensor]:
+    """Oxford-IIIT Pet (image, trimap) pairs -> grey images (N, 1, size, size) in [0, 1] and
+    labels (N, size, size): trimap 1 (pet) -> 1, 2 (background) -> 0, 3 (border) -> VOID.
+
+    pairs: e.g. `torchvision.datasets.OxfordIIITPet(..., target_types="segmentation")`, or any
+    sequence of (PIL image, PIL trimap). Images are resized bilinearly, trimaps by nearest
+    neighbour (interpolating labels would invent classes).
+    """
+    from PIL import Image
+
+    if size < 1:
+        raise ValueError(f"size must be >= 1; got {size}")
+    images, labels = [], []
+    for image, trimap in pairs:
+        grey = image.convert("L").resize((size, size), Image.BILINEAR)
+        tri = np.asarray(trimap.resize((size, size), Image.NEAREST))
+        if not set(np.unique(tri)) <= {1, 2, 3}:
+            raise ValueError(f"trimap values must be 1 (pet), 2 (background) or 3 (border); "
+                             f"got {sorted(set(np.unique(tri).tolist()))}")
+        images.append(np.asarray(grey, np.float32) / 255.0)
+        labels.append(np.select([tri == 1, tri == 2], [1, 0], VOID).astype(np.int64))
+    if not images:
+        raise ValueError("pairs must contain at least one (image, trimap) pair")
+    return torch.from_numpy(np.stack(images))[:, None], torch.from_numpy(np.stack(labels))
+
+
+def load_oxford_pets(size: int = 96, n_train: int | None = None, n_val: int | None = None):
+    """((x_train, y_train), (x_val, y_val)) from torchvision's Oxford-IIIT Pet (FULL mode only:
+    downloads ~800 MB to `env.data_dir()`; raises when it cannot)."""
+    from torchvision.datasets import OxfordIIITPet
+
+    root = data_dir()
+    splits = []
+    for split, n in (("trainval", n_train), ("test", n_val)):
+        dataset = OxfordIIITPet(root, split=split, target_types="segmentation", download=True)
+        count = len(dataset) if n is None else min(n, len(dataset))
+        splits.append(pet_segmentation((dataset[i] for i in range(count)), size))
+    return splits[0], splits[1]

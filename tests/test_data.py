@@ -158,3 +158,27 @@ def test_segmentation_labels_bad_input():
         data.segmentation_labels(torch.zeros(4, 4))
     with pytest.raises(ValueError, match="thicken must be an int >= 0"):
         data.segmentation_labels(torch.zeros(4, 4, dtype=torch.int64), thicken=-1)
+
+
+def test_pet_segmentation_maps_trimaps_and_resizes():
+    from PIL import Image
+
+    image = Image.fromarray(np.full((40, 60, 3), 200, np.uint8))
+    tri = np.full((40, 60), 2, np.uint8)
+    tri[10:30, 20:40] = 1
+    tri[10, 20:40] = 3
+    x, y = data.pet_segmentation([(image, Image.fromarray(tri))] * 2, size=32)
+    assert x.shape == (2, 1, 32, 32) and y.shape == (2, 32, 32)
+    assert x.max() <= 1 and abs(x[0, 0, 0, 0].item() - 200 / 255) < 1e-3
+    assert set(y.unique().tolist()) == {0, 1, data.VOID}
+    assert y[0, 16, 16] == 1 and y[0, 0, 0] == 0
+
+
+def test_pet_segmentation_bad_input():
+    from PIL import Image
+
+    image = Image.fromarray(np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(ValueError, match="trimap values must be 1 .pet., 2 .background. or 3"):
+        data.pet_segmentation([(image, Image.fromarray(np.full((8, 8), 7, np.uint8)))])
+    with pytest.raises(ValueError, match="at least one"):
+        data.pet_segmentation([])

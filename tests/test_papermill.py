@@ -12,6 +12,7 @@ from notebook_rules import ROOT
     ("03_fully_convolutional.ipynb", {"SEED": 1, "CANVAS": [96, 128]}),
     ("04_dense_predictions.ipynb", {"SEED": 1, "N_EVAL": 5}),
     ("05_upsampling.ipynb", {"SEED": 2}),
+    ("06_skip_connections.ipynb", {"SEED": 1}),
 ])
 def test_notebook_runs_with_other_parameters(name, parameters, tmp_path, monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)  # let the kernel pick its inline backend
