@@ -327,6 +327,13 @@ def transposed_output_size(fn: Callable[..., int]) -> CheckResult:
     return CheckResult(name, True, f"matches nn.ConvTranspose2d on {len(cases)} layers.")
 
 
+def _number(name: str, got) -> tuple[float | None, CheckResult | None]:
+    try:
+        return float(got), None
+    except (TypeError, ValueError):
+        return None, CheckResult(name, False, f"return a number, not {type(got).__name__}.")
+
+
 def _confusion_cases():
     gen = torch.Generator().manual_seed(0)
     cases = [torch.tensor([[50, 2, 3], [4, 10, 0], [1, 0, 5]]),
@@ -343,19 +350,21 @@ def mean_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
     for confusion in _confusion_cases():
         expected = scores_from_confusion(confusion).mean_iu
         got, failure = _call(name, fn, confusion.clone())
+        if failure is None:
+            got, failure = _number(name, got)
         if failure is not None:
             return failure
-        if abs(float(got) - expected) < 1e-9:
+        if abs(got - expected) < 1e-9:
             continue
         n = confusion.double()
         union = n.sum(0) + n.sum(1) - n.diag()
-        if abs(float(got) - float((n.diag() / n.sum(1)).nanmean())) < 1e-9:
+        if abs(got - float((n.diag() / n.sum(1)).nanmean())) < 1e-9:
             hint = "that is the mean accuracy: IU divides by the union t_i + sum_j n_ji - n_ii."
         elif (union == 0).any():
             hint = "a class with no pixels in labels or predictions has no IU: leave it out."
         else:
             hint = "IU_i = n_ii / (t_i + sum_j n_ji - n_ii), averaged over the classes."
-        return CheckResult(name, False, f"confusion {confusion.tolist()}: got {float(got):.4f}, "
+        return CheckResult(name, False, f"confusion {confusion.tolist()}: got {got:.4f}, "
                                         f"expected {expected:.4f}. Hint: {hint}")
     return CheckResult(name, True, "right, including a class absent from labels and predictions.")
 
@@ -368,11 +377,13 @@ def frequency_weighted_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
     for confusion in _confusion_cases():
         expected = scores_from_confusion(confusion).fw_iu
         got, failure = _call(name, fn, confusion.clone())
+        if failure is None:
+            got, failure = _number(name, got)
         if failure is not None:
             return failure
-        if abs(float(got) - expected) >= 1e-9:
+        if abs(got - expected) >= 1e-9:
             return CheckResult(name, False, f"confusion {confusion.tolist()}: got "
-                                            f"{float(got):.4f}, expected {expected:.4f}. Hint: "
+                                            f"{got:.4f}, expected {expected:.4f}. Hint: "
                                             "weight IU_i by t_i (the pixels of class i) and "
                                             "divide by all labelled pixels.")
     return CheckResult(name, True, "right on five confusion matrices.")

@@ -188,3 +188,4 @@ def test_iu_checkers():
     absent = checks.mean_iu(nan_as_zero)
     assert not absent and "leave it out" in absent.message
     assert not checks.frequency_weighted_iu(lambda c: 0.5)
+    assert "return a number" in checks.mean_iu(lambda c: "0.5x").message
