@@ -6,6 +6,8 @@ from collections import OrderedDict
 
 from torch import nn
 
+from .unet import UNet as UNet  # re-exported: the U-Net lives with its sizes and weight map
+
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
 

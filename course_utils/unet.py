@@ -1,0 +1,166 @@
+"""U-Net (Ronneberger, Fischer, Brox 2015): architecture, valid sizes, border weight map.
+
+Contracting path: per level two 3x3 conv + ReLU, then 2x2 max-pool, channels doubled.
+Expanding path: 2x2 transposed conv halving the channels, crop-and-concat of the encoder map of
+the same level, two 3x3 conv + ReLU. A final 1x1 conv gives the class scores.
+`padding=0` is the paper's valid version: every 3x3 conv loses a 1-pixel frame, so the output is
+smaller than the input by a constant border and only some input sizes work (every map before a
+pooling must have an even size). `padding=1` keeps sizes ("same"); inputs must then be multiples
+of 2**depth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _double_conv(cin: int, cout: int, padding: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=padding), nn.ReLU(),
+                         nn.Conv2d(cout, cout, 3, padding=padding), nn.ReLU())
+
+
+def _size_trace(size: int, depth: int, padding: int) -> int | None:
+    """Output size for an input of `size`, or None if some pooling meets an odd size."""
+    loss = 0 if padding else 4
+    s = size
+    for _ in range(depth):
+        s -= loss
+        if s < 2 or s % 2:
+            return None
+        s //= 2
+    s -= loss
+    if s < 1:
+        return None
+    for _ in range(depth):
+        s = 2 * s - loss
+        if s < 1:
+            return None
+    return s
+
+
+def valid_input_sizes(depth: int = 4, padding: int = 0, low: int = 1,
+                      high: int = 1024) -> list[int]:
+    """The input sizes in [low, high] that a U-Net of this depth and padding accepts."""
+    return [s for s in range(low, high + 1) if _size_trace(s, depth, padding) is not None]
+
+
+def unet_output_size(size: int, depth: int = 4, padding: int = 0) -> int:
+    """Output side for an input side `size`; raises ValueError listing the nearest valid sizes.
+
+    Paper configuration (depth 4, valid): 572 -> 388.
+    """
+    if padding not in (0, 1):
+        raise ValueError(f"padding must be 0 (valid, as in the paper) or 1 (same); got {padding!r}")
+    if not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth must be an int >= 1; got {depth!r}")
+    out = _size_trace(size, depth, padding)
+    if out is None:
+        lower = [s for s in valid_input_sizes(depth, padding, max(1, size - 64), size)]
+        upper = [s for s in valid_input_sizes(depth, padding, size, size + 64)]
+        near = ([lower[-1]] if lower else []) + ([upper[0]] if upper else [])
+        raise ValueError(f"input size {size} does not fit a U-Net of depth {depth} with "
+                         f"padding {padding}; nearest valid sizes: {near}")
+    return out
+
+
+class UNet(nn.Module):
+    """U-Net with `depth` poolings; the first level has `base_width` channels.
+
+    Paper: UNet(1, 2, depth=4, base_width=64, padding=0): 31,030,658 parameters, 572 -> 388.
+    """
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 2, depth: int = 4,
+                 base_width: int = 64, padding: int = 0):
+        super().__init__()
+        if padding not in (0, 1):
+            raise ValueError(f"padding must be 0 (valid) or 1 (same); got {padding!r}")
+        if depth < 1 or base_width < 1 or in_channels < 1 or num_classes < 1:
+            raise ValueError("depth, base_width, in_channels and num_classes must be >= 1")
+        self.depth, self.padding = depth, padding
+        widths = [base_width * 2**level for level in range(depth + 1)]
+        self.down = nn.ModuleList()
+        channels = in_channels
+        for width in widths[:-1]:
+            self.down.append(_double_conv(channels, width, padding))
+            channels = width
+        self.bottom = _double_conv(channels, widths[-1], padding)
+        self.up = nn.ModuleList()
+        self.up_conv = nn.ModuleList()
+        for width in reversed(widths[:-1]):
+            self.up.append(nn.ConvTranspose2d(2 * width, width, 2, stride=2))
+            self.up_conv.append(_double_conv(2 * width, width, padding))
+        self.head = nn.Conv2d(base_width, num_classes, 1)
+
+    @staticmethod
+    def _crop(skip: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        top = (skip.shape[-2] - size[0]) // 2
+        left = (skip.shape[-1] - size[1]) // 2
+        return skip[..., top:top + size[0], left:left + size[1]]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for axis, size in (("height", x.shape[-2]), ("width", x.shape[-1])):
+            try:
+                unet_output_size(size, self.depth, self.padding)
+            except ValueError as err:
+                raise ValueError(f"input {axis}: {err}") from None
+        skips = []
+        for block in self.down:
+            x = block(x)
+            skips.append(x)
+            x = F.max_pool2d(x, 2)
+        x = self.bottom(x)
+        for up, block, skip in zip(self.up, self.up_conv, reversed(skips)):
+            x = up(x)
+            x = block(torch.cat([self._crop(skip, x.shape[-2:]), x], dim=1))
+        return self.head(x)
+
+
+def unet_weight_map(instances, w0: float = 10.0, sigma: float = 5.0,
+                    class_weights: tuple[float, float] | None = None) -> np.ndarray:
+    """U-Net's pixel weights w(x) = w_c(x) + w0 * exp(-(d1(x) + d2(x))**2 / (2 sigma**2)).
+
+    instances: (H, W) ints, 0 = background, 1..K = objects. d1, d2: distances to the nearest and
+    second-nearest object (one Euclidean distance transform per object). The border term is
+    applied to background pixels only — it is large in the narrow gaps between touching objects.
+    With fewer than two objects there is no second distance and the term is 0.
+    class_weights = (background, foreground) for w_c; None balances the classes of this map
+    (each class gets total / (2 * its pixel count); with only one class present, both get 1).
+    Returns (H, W) float64.
+    """
+    from scipy import ndimage
+
+    inst = np.asarray(instances.cpu() if isinstance(instances, torch.Tensor) else instances)
+    if inst.ndim != 2 or not np.issubdtype(inst.dtype, np.integer):
+        raise ValueError(f"instances must be an (H, W) integer map; got shape {inst.shape}, "
+                         f"dtype {inst.dtype}")
+    if sigma <= 0 or w0 < 0:
+        raise ValueError(f"need sigma > 0 and w0 >= 0; got sigma={sigma}, w0={w0}")
+    foreground = inst > 0
+    if class_weights is None:
+        total = inst.size
+        counts = (total - foreground.sum(), foreground.sum())
+        class_weights = (tuple(total / (2 * c) for c in counts) if min(counts) else (1.0, 1.0))
+    weights = np.where(foreground, class_weights[1], class_weights[0]).astype(np.float64)
+    ids = [i for i in np.unique(inst) if i > 0]
+    if len(ids) >= 2 and w0 > 0:
+        distances = np.stack([ndimage.distance_transform_edt(inst != i) for i in ids])
+        distances.sort(axis=0)
+        d1, d2 = distances[0], distances[1]
+        border = w0 * np.exp(-((d1 + d2) ** 2) / (2 * sigma**2))
+        weights += np.where(foreground, 0.0, border)
+    return weights
+
+
+def weighted_cross_entropy(logits: torch.Tensor, target: torch.Tensor,
+                           weights: torch.Tensor) -> torch.Tensor:
+    """Mean over pixels of w(x) * cross-entropy(x). logits (N, K, H, W), target and weights
+    (N, H, W); the target and weight maps are center-cropped to the logits (valid U-Net)."""
+    size = logits.shape[-2:]
+    if target.shape[-2:] != size:
+        target = UNet._crop(target, size)
+    if weights.shape[-2:] != size:
+        weights = UNet._crop(weights, size)
+    return (F.cross_entropy(logits, target, reduction="none") * weights).mean()

@@ -1,0 +1,88 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import models, summary, unet
+
+
+def test_paper_configuration_on_the_meta_device():
+    with torch.device("meta"):
+        net = models.UNet(in_channels=1, num_classes=2, depth=4, base_width=64, padding=0)
+        out = net(torch.zeros(1, 1, 572, 572))
+    assert summary.count_parameters(net) == 31_030_658
+    assert out.shape == (1, 2, 388, 388)
+    assert len([m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]) == 19  # + 4 up-convs
+
+
+@pytest.mark.parametrize("depth, padding, size", [(1, 0, 20), (2, 0, 44), (3, 0, 92), (2, 1, 36),
+                                                  (3, 1, 64)])
+def test_output_sizes_match_the_helper(depth, padding, size):
+    net = models.UNet(1, 3, depth=depth, base_width=4, padding=padding)
+    out = net(torch.zeros(2, 1, size, size + (2**depth if padding else 0)))
+    assert out.shape[:2] == (2, 3)
+    assert out.shape[-2] == unet.unet_output_size(size, depth, padding)
+    if padding:
+        assert out.shape[-2:] == (size, size + 2**depth)
+
+
+def test_border_is_constant_for_valid_sizes():
+    borders = {s - unet.unet_output_size(s, 4, 0) for s in unet.valid_input_sizes(4, 0, 150, 700)}
+    assert borders == {184}
+    assert unet.valid_input_sizes(4, 0, 560, 600) == [572, 588]
+
+
+def test_invalid_size_lists_the_nearest_valid_ones():
+    with pytest.raises(ValueError, match=r"input size 570 .* nearest valid sizes: \[556, 572\]"):
+        unet.unet_output_size(570, 4, 0)
+    net = models.UNet(1, 2, depth=2, base_width=2, padding=0)
+    with pytest.raises(ValueError, match="input width: input size 45"):
+        net(torch.zeros(1, 1, 44, 45))
+    with pytest.raises(ValueError, match="padding must be 0"):
+        models.UNet(padding=2)
+
+
+def test_weight_map_hand_computed_two_objects():
+    inst = np.zeros((1, 7), int)
+    inst[0, 0], inst[0, 6] = 1, 2
+    w = unet.unet_weight_map(inst, w0=10, sigma=5, class_weights=(1.0, 2.0))
+    gap = 1 + 10 * math.exp(-(6**2) / (2 * 5**2))  # d1 + d2 = 6 everywhere in the gap
+    assert np.allclose(w[0, 1:6], gap)
+    assert w[0, 0] == w[0, 6] == 2.0  # objects get w_c only
+
+
+def test_weight_map_symmetric_single_and_empty():
+    inst = np.zeros((9, 9), int)
+    inst[2:7, 1:3], inst[2:7, 6:8] = 1, 2  # mirror-symmetric layout
+    w = unet.unet_weight_map(inst)
+    assert np.allclose(w, w[:, ::-1]) and w[4, 4] > w[0, 0]
+    single = np.zeros((5, 5), int)
+    single[1:3, 1:3] = 1
+    assert np.allclose(unet.unet_weight_map(single, class_weights=(1.0, 3.0)),
+                       np.where(single > 0, 3.0, 1.0))
+    assert np.allclose(unet.unet_weight_map(np.zeros((4, 4), int)), 1.0)
+
+
+def test_w0_zero_gives_class_weights_only():
+    inst = np.zeros((6, 6), int)
+    inst[:, :2], inst[:, 4:] = 1, 2
+    w = unet.unet_weight_map(inst, w0=0)
+    n_fg = (inst > 0).sum()
+    assert np.allclose(w[inst > 0], 36 / (2 * n_fg)) and np.allclose(w[inst == 0], 36 / (2 * 12))
+
+
+def test_weighted_cross_entropy_crops_and_weights():
+    logits = torch.zeros(1, 2, 4, 4)
+    target = torch.ones(1, 6, 6, dtype=torch.long)
+    ones = torch.ones(1, 6, 6)
+    assert unet.weighted_cross_entropy(logits, target, ones).item() == pytest.approx(math.log(2))
+    assert unet.weighted_cross_entropy(logits, target, 3 * ones).item() == pytest.approx(
+        3 * math.log(2))
+
+
+def test_weight_map_bad_input():
+    with pytest.raises(ValueError, match=r"instances must be an \(H, W\) integer map"):
+        unet.unet_weight_map(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="sigma > 0"):
+        unet.unet_weight_map(np.zeros((2, 2), int), sigma=0)
