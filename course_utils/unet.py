@@ -164,3 +164,47 @@ def weighted_cross_entropy(logits: torch.Tensor, target: torch.Tensor,
     if weights.shape[-2:] != size:
         weights = UNet._crop(weights, size)
     return (F.cross_entropy(logits, target, reduction="none") * weights).mean()
+
+
+def touching_pairs(instances) -> set[tuple[int, int]]:
+    """Pairs (i, j), i < j, of objects that touch: some pixel of i lies within 2 pixels of j
+    (their shared border, one pixel on each side, is background in the instance map)."""
+    from scipy import ndimage
+
+    inst = np.asarray(instances.cpu() if isinstance(instances, torch.Tensor) else instances)
+    pairs = set()
+    for i in [v for v in np.unique(inst) if v > 0]:
+        near = ndimage.binary_dilation(inst == i, np.ones((3, 3), bool), iterations=2)
+        for j in np.unique(inst[near]):
+            if j > i:
+                pairs.add((int(i), int(j)))
+    return pairs
+
+
+def separated_share(pred_foreground, instances) -> float:
+    """Share of touching object pairs that the prediction separates.
+
+    The predicted foreground (H, W) is split into connected components; each object is matched
+    to the component covering most of its pixels (none if it is mostly missed). A touching pair
+    counts as separated when both objects are matched, to different components. NaN if there
+    are no touching pairs.
+    """
+    from scipy import ndimage
+
+    inst = np.asarray(instances.cpu() if isinstance(instances, torch.Tensor) else instances)
+    fg = np.asarray(pred_foreground.cpu() if isinstance(pred_foreground, torch.Tensor)
+                    else pred_foreground).astype(bool)
+    if fg.shape != inst.shape:
+        raise ValueError(f"pred_foreground and instances must have the same shape; got "
+                         f"{fg.shape} and {inst.shape}")
+    components, _ = ndimage.label(fg)
+    match = {}
+    for i in [v for v in np.unique(inst) if v > 0]:
+        hit = components[inst == i]
+        hit = hit[hit > 0]
+        match[int(i)] = int(np.bincount(hit).argmax()) if hit.size > (inst == i).sum() / 2 else 0
+    pairs = touching_pairs(inst)
+    if not pairs:
+        return float("nan")
+    good = sum(1 for i, j in pairs if match[i] and match[j] and match[i] != match[j])
+    return good / len(pairs)

@@ -86,3 +86,30 @@ def test_weight_map_bad_input():
         unet.unet_weight_map(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="sigma > 0"):
         unet.unet_weight_map(np.zeros((2, 2), int), sigma=0)
+
+
+def test_touching_cells_generator():
+    from course_utils import data
+
+    cells = data.touching_cells(4, 64, num_cells=(5, 7), seed=3)
+    assert cells.images.shape == (4, 1, 64, 64) and cells.images.min() >= 0
+    assert torch.equal(cells.labels, (cells.instances > 0).long())
+    assert all(5 <= len(cells.instances[i].unique()) - 1 <= 7 for i in range(4))
+    assert sum(len(unet.touching_pairs(cells.instances[i])) for i in range(4)) >= 2
+    again = data.touching_cells(4, 64, num_cells=(5, 7), seed=3)
+    assert torch.equal(again.images, cells.images)
+    with pytest.raises(ValueError, match="num_cells must be a range"):
+        data.touching_cells(1, 64, num_cells=(3, 1))
+
+
+def test_separated_share():
+    inst = np.zeros((10, 12), int)
+    inst[2:8, 1:5], inst[2:8, 6:10] = 1, 2  # touching across the background column 5
+    assert unet.touching_pairs(inst) == {(1, 2)}
+    assert unet.separated_share(inst > 0, inst) == 1.0
+    merged = inst > 0
+    merged[2:8, 5] = True  # the prediction bridges the gap
+    assert unet.separated_share(merged, inst) == 0.0
+    assert math.isnan(unet.separated_share(inst == 1, np.where(inst == 2, 0, inst)))
+    with pytest.raises(ValueError, match="same shape"):
+        unet.separated_share(np.zeros((3, 3)), inst)
