@@ -208,3 +208,39 @@ def separated_share(pred_foreground, instances) -> float:
         return float("nan")
     good = sum(1 for i, j in pairs if match[i] and match[j] and match[i] != match[j])
     return good / len(pairs)
+
+
+def overlap_tile_predict(net: UNet, image: torch.Tensor, tile: int) -> torch.Tensor:
+    """Seamless prediction of a large image with a valid (padding=0) U-Net, tile by tile.
+
+    image: (C, H, W). The image is mirror-padded by the network's border b on each side (so the
+    border pixels get a plausible context), cut into overlapping input tiles of side `tile`
+    (a valid input size) whose outputs (side tile - 2b) abut, and the outputs are stitched.
+    Returns the scores (K, H, W) — exactly what a single pass over the padded image gives.
+    """
+    if net.padding != 0:
+        raise ValueError("overlap-tile needs a valid U-Net (padding=0): with 'same' padding the "
+                         "tiles see zeros at their edges and the seams show")
+    if not isinstance(image, torch.Tensor) or image.ndim != 3:
+        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
+        raise ValueError(f"image must be a tensor of shape (C, H, W); got {shape}")
+    out_tile = unet_output_size(tile, net.depth, 0)
+    border = (tile - out_tile) // 2
+    height, width = image.shape[-2:]
+    rows, cols = -(-height // out_tile), -(-width // out_tile)
+    # mirror-pad by the border, plus enough at the bottom/right to fill the last tiles
+    pad_h, pad_w = rows * out_tile - height, cols * out_tile - width
+    padded = F.pad(image[None], (border, border + pad_w, border, border + pad_h), mode="reflect")
+    out = None
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        for r in range(rows):
+            for c in range(cols):
+                y, x = r * out_tile, c * out_tile
+                scores = net(padded[..., y:y + tile, x:x + tile])[0]
+                if out is None:
+                    out = scores.new_zeros(scores.shape[0], rows * out_tile, cols * out_tile)
+                out[:, y:y + out_tile, x:x + out_tile] = scores
+    net.train(was_training)
+    return out[:, :height, :width]

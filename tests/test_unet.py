@@ -113,3 +113,25 @@ def test_separated_share():
     assert math.isnan(unet.separated_share(inst == 1, np.where(inst == 2, 0, inst)))
     with pytest.raises(ValueError, match="same shape"):
         unet.separated_share(np.zeros((3, 3)), inst)
+
+
+def test_overlap_tile_equals_a_single_pass():
+    torch.manual_seed(0)
+    net = models.UNet(1, 2, depth=2, base_width=4, padding=0).double()
+    tile = 60  # valid for depth 2: output 60 - 40 = 20
+    assert unet.unet_output_size(tile, 2, 0) == 20
+    image = torch.rand(1, 50, 70, dtype=torch.float64)
+    tiled = unet.overlap_tile_predict(net, image, tile)
+    assert tiled.shape == (2, 50, 70)
+    # one pass over the same mirror-padded image (60 x 80 outputs fit: sizes 100 x 120 are valid)
+    padded = torch.nn.functional.pad(image[None], (20, 20 + 10, 20, 20 + 10), mode="reflect")
+    with torch.no_grad():
+        single = net(padded)[0][:, :50, :70]
+    assert torch.allclose(tiled, single, atol=1e-12)
+
+
+def test_overlap_tile_bad_input():
+    with pytest.raises(ValueError, match="needs a valid U-Net"):
+        unet.overlap_tile_predict(models.UNet(1, 2, 2, 4, padding=1), torch.zeros(1, 8, 8), 16)
+    with pytest.raises(ValueError, match="nearest valid sizes"):
+        unet.overlap_tile_predict(models.UNet(1, 2, 2, 4, padding=0), torch.zeros(1, 8, 8), 61)
