@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .env import get_device
 
-Data = tuple[torch.Tensor, torch.Tensor] | DataLoader
+Data = tuple[torch.Tensor, ...] | DataLoader
 
 
 @dataclass
@@ -37,23 +37,24 @@ class History:
 def _loader(data: Data, batch_size: int, shuffle: bool, generator=None) -> DataLoader:
     if isinstance(data, DataLoader):
         return data
-    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+    if not (isinstance(data, (tuple, list)) and len(data) >= 2):
         raise TypeError("data must be a DataLoader or a pair (inputs, targets) of tensors")
-    x, y = data
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+    x, y, *extra = data
+    if not all(isinstance(t, torch.Tensor) for t in data):
         raise TypeError(
-            f"data must hold tensors (inputs, targets); got ({type(x).__name__}, "
-            f"{type(y).__name__})"
+            f"data must hold tensors (inputs, targets, ...); got "
+            f"({', '.join(type(t).__name__ for t in data)})"
         )
-    if len(x) != len(y):
-        raise ValueError(
-            f"data: inputs and targets must have the same length; got {len(x)} and {len(y)}"
-        )
+    for t in (y, *extra):
+        if len(t) != len(x):
+            raise ValueError(
+                f"data: inputs and targets must have the same length; got {len(x)} and {len(t)}"
+            )
     if not x.is_floating_point():
         raise TypeError(f"data: inputs must be a floating-point tensor; got {x.dtype}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1; got {batch_size}")
-    return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
+    return DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle,
                       generator=generator)
 
 
@@ -86,7 +87,8 @@ def fit(
 ) -> History:
     """Train `model` in place with Adam (or `optimizer`) and return its History.
 
-    train_data / val_data: a DataLoader, or tensors (x: (N, ...) float, y: (N, ...) int64).
+    train_data / val_data: a DataLoader, or tensors (x: (N, ...) float, y: (N, ...) int64,
+    then optionally more per-sample tensors, e.g. U-Net weight maps, passed to loss_fn after y).
     loss_fn: default `nn.CrossEntropyLoss()` (mean over every element, i.e. over pixels too).
     cosine: anneal the learning rate from `lr` to 0 along a cosine over all steps (steadier
     final accuracy than a constant rate).
@@ -113,13 +115,14 @@ def fit(
     for epoch in range(epochs):
         model.train()
         total_loss, right, count, seen = 0.0, 0, 0, 0
-        for x, y in train_loader:
+        for x, y, *extra in train_loader:
             x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
+            extra = [t.to(dev, non_blocking=True) for t in extra]
             if augment is not None:
                 x = augment(x)
             optimizer.zero_grad(set_to_none=True)
             logits = model(x)
-            loss = loss_fn(logits, y)
+            loss = loss_fn(logits, y, *extra)
             loss.backward()
             optimizer.step()
             if schedule is not None:
@@ -162,10 +165,10 @@ def evaluate(
     was_training = model.training
     model.to(dev).eval()
     total_loss, seen, right, count = 0.0, 0, 0, 0
-    for x, y in loader:
+    for x, y, *extra in loader:
         x, y = x.to(dev), y.to(dev)
         logits = model(x)
-        total_loss += loss_fn(logits, y).item() * len(x)
+        total_loss += loss_fn(logits, y, *[t.to(dev) for t in extra]).item() * len(x)
         seen += len(x)
         r, c = _correct(logits, y, _ignore_index(loss_fn))
         right, count = right + r, count + c

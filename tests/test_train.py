@@ -96,3 +96,21 @@ def test_bad_inputs_name_the_argument():
         train.fit(nn.Linear(2, 2), (x, y), device="gpu", progress=False)
     with pytest.raises(TypeError, match="x must be a floating-point torch.Tensor"):
         train.predict(nn.Linear(2, 2), x.long())
+
+
+def test_extra_tensors_reach_the_loss():
+    x, y = blobs(20)
+    weights = torch.rand(20)
+    seen = []
+
+    def weighted(logits, target, w):
+        seen.append(w.shape)
+        return (nn.functional.cross_entropy(logits, target, reduction="none") * w).mean()
+
+    train.fit(nn.Linear(2, 2), (x, y, weights), epochs=1, batch_size=5, loss_fn=weighted,
+              progress=False, device="cpu")
+    assert seen == [(5,)] * 4
+    loss, acc = train.evaluate(nn.Linear(2, 2), (x, y, weights), loss_fn=weighted, device="cpu")
+    assert 0 <= acc <= 1
+    with pytest.raises(ValueError, match="same length; got 20 and 3"):
+        train.fit(nn.Linear(2, 2), (x, y, weights[:3]), progress=False)
