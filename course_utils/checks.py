@@ -387,3 +387,46 @@ def frequency_weighted_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
                                             "weight IU_i by t_i (the pixels of class i) and "
                                             "divide by all labelled pixels.")
     return CheckResult(name, True, "right on five confusion matrices.")
+
+
+def border_term(fn: Callable[..., float]) -> CheckResult:
+    """Check fn(d1, d2, w0, sigma) -> w0 * exp(-(d1 + d2)**2 / (2 sigma**2))."""
+    import math
+
+    name = "border_term"
+    for d1, d2, w0, sigma in [(1.0, 1.0, 10.0, 5.0), (3.0, 3.0, 10.0, 5.0), (0.0, 8.0, 5.0, 2.0),
+                              (2.0, 5.0, 10.0, 3.0)]:
+        expected = w0 * math.exp(-((d1 + d2) ** 2) / (2 * sigma**2))
+        got, failure = _call(name, fn, d1, d2, w0, sigma)
+        if failure is None:
+            got, failure = _number(name, got)
+        if failure is not None:
+            return failure
+        if abs(got - expected) > 1e-9:
+            if abs(got - w0 * math.exp(-((d1 - d2) ** 2) / (2 * sigma**2))) < 1e-9:
+                hint = "the paper adds the two distances: (d1 + d2), not (d1 - d2)."
+            elif abs(got - w0 * math.exp(-((d1 + d2) ** 2) / (2 * sigma))) < 1e-9:
+                hint = "sigma is a standard deviation: divide by 2 sigma**2, not 2 sigma."
+            else:
+                hint = "w0 * exp(-(d1 + d2)**2 / (2 * sigma**2))."
+            return CheckResult(name, False, f"d1={d1}, d2={d2}, w0={w0}, sigma={sigma}: got "
+                                            f"{got:.4f}, expected {expected:.4f}. Hint: {hint}")
+    return CheckResult(name, True, "matches the paper's border term.")
+
+
+def unet_output_size(fn: Callable[[int, int], int]) -> CheckResult:
+    """Check fn(size, depth) -> output side of a valid (unpadded) U-Net."""
+    from .unet import unet_output_size as reference
+
+    name = "unet_output_size"
+    for size, depth in [(572, 4), (188, 4), (92, 3), (44, 2), (20, 1)]:
+        expected = reference(size, depth, 0)
+        got, failure = _call(name, fn, size, depth)
+        if failure is not None:
+            return failure
+        if got != expected:
+            return CheckResult(name, False, f"size {size}, depth {depth}: got {got}, expected "
+                                            f"{expected}. Hint: each level loses 4 pixels to its "
+                                            "two valid 3x3 convs, then halves (down) or doubles "
+                                            "(up).")
+    return CheckResult(name, True, "right for depths 1-4, 572 -> 388 among them.")

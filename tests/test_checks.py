@@ -189,3 +189,17 @@ def test_iu_checkers():
     assert not absent and "leave it out" in absent.message
     assert not checks.frequency_weighted_iu(lambda c: 0.5)
     assert "return a number" in checks.mean_iu(lambda c: "0.5x").message
+
+
+def test_unet_checkers():
+    import math
+
+    from course_utils import unet
+
+    assert checks.border_term(lambda d1, d2, w0, s: w0 * math.exp(-((d1 + d2) ** 2) / (2 * s**2)))
+    minus = checks.border_term(lambda d1, d2, w0, s: w0 * math.exp(-((d1 - d2) ** 2) / (2 * s**2)))
+    assert not minus and "(d1 + d2)" in minus.message
+    variance = checks.border_term(lambda d1, d2, w0, s: w0 * math.exp(-((d1 + d2) ** 2) / (2 * s)))
+    assert not variance and "standard deviation" in variance.message
+    assert checks.unet_output_size(lambda size, depth: unet.unet_output_size(size, depth, 0))
+    assert not checks.unet_output_size(lambda size, depth: size - 4 * depth)

@@ -31,3 +31,19 @@ def test_bad_input():
         widgets.HeatmapExplorer(np.zeros((8, 8)), np.zeros((4, 4)), ["a"])
     with pytest.raises(ValueError, match="class_names must name the 2 classes"):
         widgets.HeatmapExplorer(np.zeros((8, 8)), np.zeros((2, 4, 4)), ["a"])
+
+
+def test_weight_map_explorer_follows_the_sliders():
+    inst = np.zeros((12, 12), int)
+    inst[2:10, 1:5], inst[2:10, 7:11] = 1, 2
+    explorer = widgets.WeightMapExplorer(inst)
+    top = explorer.weights.max()
+    explorer.w0.value = 0
+    assert explorer.weights.max() < top and "w0 = 0" in explorer.caption.value
+    explorer.balance.value = False
+    assert np.allclose(explorer.weights, 1.0)
+    explorer.w0.value, explorer.sigma.value = 10, 2
+    gap = explorer.weights[5, 5]
+    explorer.sigma.value = 6
+    assert explorer.weights[5, 5] > gap  # a wider sigma lifts the weight in the gap
+    assert explorer.picture.value[:4] == b"\x89PNG"
