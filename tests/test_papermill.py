@@ -13,6 +13,7 @@ from notebook_rules import ROOT
     ("04_dense_predictions.ipynb", {"SEED": 1, "N_EVAL": 5}),
     ("05_upsampling.ipynb", {"SEED": 2}),
     ("06_skip_connections.ipynb", {"SEED": 1}),
+    ("07_unet.ipynb", {"SEED": 1}),
 ])
 def test_notebook_runs_with_other_parameters(name, parameters, tmp_path, monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)  # let the kernel pick its inline backend
