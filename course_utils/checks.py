@@ -342,51 +342,46 @@ def _confusion_cases():
     return cases
 
 
-def mean_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
-    """Check fn(confusion) -> mean IU, classes absent from labels and predictions left out."""
+def _confusion_metric(name: str, fn: Callable, field: str, hint: Callable, passed: str):
+    """Run fn on every confusion case against metrics' `field`; hint(confusion, got) on a miss."""
     from .metrics import scores_from_confusion
 
-    name = "mean_iu"
     for confusion in _confusion_cases():
-        expected = scores_from_confusion(confusion).mean_iu
-        got, failure = _call(name, fn, confusion.clone())
-        if failure is None:
-            got, failure = _number(name, got)
-        if failure is not None:
-            return failure
-        if abs(got - expected) < 1e-9:
-            continue
-        n = confusion.double()
-        union = n.sum(0) + n.sum(1) - n.diag()
-        if abs(got - float((n.diag() / n.sum(1)).nanmean())) < 1e-9:
-            hint = "that is the mean accuracy: IU divides by the union t_i + sum_j n_ji - n_ii."
-        elif (union == 0).any():
-            hint = "a class with no pixels in labels or predictions has no IU: leave it out."
-        else:
-            hint = "IU_i = n_ii / (t_i + sum_j n_ji - n_ii), averaged over the classes."
-        return CheckResult(name, False, f"confusion {confusion.tolist()}: got {got:.4f}, "
-                                        f"expected {expected:.4f}. Hint: {hint}")
-    return CheckResult(name, True, "right, including a class absent from labels and predictions.")
-
-
-def frequency_weighted_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
-    """Check fn(confusion) -> frequency-weighted IU."""
-    from .metrics import scores_from_confusion
-
-    name = "frequency_weighted_iu"
-    for confusion in _confusion_cases():
-        expected = scores_from_confusion(confusion).fw_iu
+        expected = getattr(scores_from_confusion(confusion), field)
         got, failure = _call(name, fn, confusion.clone())
         if failure is None:
             got, failure = _number(name, got)
         if failure is not None:
             return failure
         if abs(got - expected) >= 1e-9:
-            return CheckResult(name, False, f"confusion {confusion.tolist()}: got "
-                                            f"{got:.4f}, expected {expected:.4f}. Hint: "
-                                            "weight IU_i by t_i (the pixels of class i) and "
-                                            "divide by all labelled pixels.")
-    return CheckResult(name, True, "right on five confusion matrices.")
+            return CheckResult(name, False, f"confusion {confusion.tolist()}: got {got:.4f}, "
+                                            f"expected {expected:.4f}. Hint: "
+                                            f"{hint(confusion.double(), got)}")
+    return CheckResult(name, True, passed)
+
+
+def _mean_iu_hint(n: torch.Tensor, got: float) -> str:
+    union = n.sum(0) + n.sum(1) - n.diag()
+    if abs(got - float((n.diag() / n.sum(1)).nanmean())) < 1e-9:
+        return "that is the mean accuracy: IU divides by the union t_i + sum_j n_ji - n_ii."
+    if (union == 0).any():
+        return "a class with no pixels in labels or predictions has no IU: leave it out."
+    return "IU_i = n_ii / (t_i + sum_j n_ji - n_ii), averaged over the classes."
+
+
+def mean_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
+    """Check fn(confusion) -> mean IU, classes absent from labels and predictions left out."""
+    return _confusion_metric("mean_iu", fn, "mean_iu", _mean_iu_hint,
+                             "right, including a class absent from labels and predictions.")
+
+
+def frequency_weighted_iu(fn: Callable[[torch.Tensor], float]) -> CheckResult:
+    """Check fn(confusion) -> frequency-weighted IU."""
+    return _confusion_metric(
+        "frequency_weighted_iu", fn, "fw_iu",
+        lambda n, got: "weight IU_i by t_i (the pixels of class i) and divide by all "
+                       "labelled pixels.",
+        "right on five confusion matrices.")
 
 
 def border_term(fn: Callable[..., float]) -> CheckResult:
