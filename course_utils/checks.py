@@ -425,3 +425,65 @@ def unet_output_size(fn: Callable[[int, int], int]) -> CheckResult:
                                             "two valid 3x3 convs, then halves (down) or doubles "
                                             "(up).")
     return CheckResult(name, True, "right for depths 1-4, 572 -> 388 among them.")
+
+
+def _tensor_answer(name: str, got, expected: torch.Tensor, case: str):
+    """None when got matches expected (shape and values), else a failing CheckResult."""
+    if not isinstance(got, torch.Tensor):
+        return CheckResult(name, False, f"{case}: return a torch.Tensor, not {type(got).__name__}.")
+    if tuple(got.shape) != tuple(expected.shape):
+        return CheckResult(name, False, f"{case}: shape {tuple(got.shape)}, expected "
+                                        f"{tuple(expected.shape)}.")
+    return None
+
+
+def global_average_pool(fn: Callable[[torch.Tensor], torch.Tensor]) -> CheckResult:
+    """Check fn(x (N, C, H, W)) -> (N, C) mean of every feature map."""
+    name = "global_average_pool"
+    gen = torch.Generator().manual_seed(0)
+    for shape in [(2, 3, 4, 4), (1, 10, 7, 5), (3, 1, 1, 6)]:
+        x = torch.randn(shape, generator=gen)
+        expected = x.mean((-2, -1))
+        got, failure = _call(name, fn, x.clone())
+        if failure is not None:
+            return failure
+        case = f"input {shape}"
+        wrong = _tensor_answer(name, got, expected, case)
+        if wrong is not None:
+            wrong.message += " Hint: one number per map: average over H and W only."
+            return wrong
+        if not torch.allclose(got, expected, atol=1e-5):
+            if torch.allclose(got, x.sum((-2, -1)), atol=1e-4):
+                hint = "that is the sum; divide by H * W."
+            elif torch.allclose(got, x.amax((-2, -1)), atol=1e-5):
+                hint = "that is global *max* pooling; NiN averages."
+            else:
+                hint = "x.mean over the last two dimensions."
+            return CheckResult(name, False, f"{case}: wrong values. Hint: {hint}")
+    return CheckResult(name, True, "matches nn.AdaptiveAvgPool2d(1) on three shapes.")
+
+
+def class_activation_map(fn: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]
+                         ) -> CheckResult:
+    """Check fn(features (K, h, w), weight (num_classes, K), c) -> (h, w) map sum_k w[c, k] f_k."""
+    name = "class_activation_map"
+    gen = torch.Generator().manual_seed(0)
+    for k, h, w, num_classes, c in [(4, 3, 3, 5, 2), (8, 7, 5, 10, 9), (1, 2, 6, 3, 0)]:
+        features = torch.randn(k, h, w, generator=gen)
+        weight = torch.randn(num_classes, k, generator=gen)
+        expected = torch.einsum("k,khw->hw", weight[c], features)
+        got, failure = _call(name, fn, features.clone(), weight.clone(), c)
+        if failure is not None:
+            return failure
+        case = f"{k} maps of {h}x{w}, class {c} of {num_classes}"
+        wrong = _tensor_answer(name, got, expected, case)
+        if wrong is not None:
+            wrong.message += " Hint: a weighted sum of the K maps keeps their h x w shape."
+            return wrong
+        if not torch.allclose(got, expected, atol=1e-5):
+            if torch.allclose(got, expected / (h * w), atol=1e-5):
+                hint = "no averaging here: the mean of M_c is what GAP adds to the score."
+            else:
+                hint = "M_c(x, y) = sum over k of weight[c, k] * features[k, x, y]."
+            return CheckResult(name, False, f"{case}: wrong values. Hint: {hint}")
+    return CheckResult(name, True, "M_c = sum_k w_k^c f_k for three layer shapes.")

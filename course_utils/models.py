@@ -109,3 +109,86 @@ def digit_vgg(widths: tuple[int, ...] = (16, 32, 64, 64, 64), hidden: int = 128,
     layers += [("flatten", nn.Flatten()), ("fc6", nn.Linear(channels, hidden)),
                ("relu6", nn.ReLU()), ("fc7", nn.Linear(hidden, num_classes))]
     return nn.Sequential(OrderedDict(layers))
+
+
+NIN_HEADS = ("fc", "fc_dropout", "gap")
+
+
+def mlpconv(in_channels: int, channels: tuple[int, ...], kernel_size: int = 3,
+            final_relu: bool = True, batch_norm: bool = False) -> nn.Sequential:
+    """Network-in-Network's mlpconv block: a kxk convolution, then 1x1 convolutions.
+
+    channels = (c1, c2, ..., cn): the kxk conv makes c1 maps ("same" padding, odd k), each
+    1x1 conv the next count; a ReLU follows every conv except, with final_relu=False, the last.
+    A 1x1 conv is a small MLP applied to the channel vector of every pixel, shared over pixels.
+    Input (N, in_channels, H, W) -> output (N, cn, H, W).
+    """
+    if in_channels < 1 or not channels or min(channels) < 1:
+        raise ValueError("in_channels and channels must be positive; "
+                         f"got {in_channels}, {channels}")
+    if kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (\"same\" padding); got {kernel_size}")
+    layers: list[nn.Module] = []
+    previous = in_channels
+    for i, width in enumerate(channels):
+        k = kernel_size if i == 0 else 1
+        layers.append(nn.Conv2d(previous, width, k, padding=k // 2))
+        if final_relu or i < len(channels) - 1:
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(width))
+            layers.append(nn.ReLU())
+        previous = width
+    return nn.Sequential(*layers)
+
+
+def nin(head: str = "gap", in_channels: int = 1, num_classes: int = 10,
+        widths: tuple[int, int, int] = (16, 32, 32), input_size: int = 32, hidden: int = 128,
+        dropout: float = 0.5, batch_norm: bool = False) -> nn.Sequential:
+    """A NiN-style classifier: three mlpconv blocks (5x5, 3x3, 3x3 convs, each followed by two
+    1x1 convs), 2x2 max-pools after the first two, and one of three heads.
+
+    The body is the same for every head and ends with exactly `num_classes` maps
+    (N, num_classes, input_size / 4, input_size / 4), the last 1x1 conv without ReLU. Heads:
+    - "gap": global average pooling of each map -> (N, num_classes) scores; 0 parameters, and
+      the network accepts inputs of any size.
+    - "fc": flatten -> Linear(num_classes * (input_size/4)^2, hidden) -> ReLU -> Linear(hidden,
+      num_classes); it only accepts input_size x input_size images.
+    - "fc_dropout": the same with Dropout(dropout) on the hidden layer.
+    batch_norm=True puts BatchNorm2d before every ReLU of the body (NiN predates it; with it the
+    GAP head trains in a few epochs instead of dozens).
+    """
+    if head not in NIN_HEADS:
+        raise ValueError(f"head must be one of {NIN_HEADS}; got {head!r}")
+    if len(widths) != 3 or min(widths) < 1:
+        raise ValueError(f"widths must give 3 positive channel counts; got {widths}")
+    if input_size < 4 or input_size % 4:
+        raise ValueError(f"input_size must be a positive multiple of 4; got {input_size}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1); got {dropout}")
+    w1, w2, w3 = widths
+    layers: list[tuple[str, nn.Module]] = [
+        ("mlpconv1", mlpconv(in_channels, (w1, w1, w1), kernel_size=5, batch_norm=batch_norm)),
+        ("pool1", nn.MaxPool2d(2)),
+        ("mlpconv2", mlpconv(w1, (w2, w2, w2), kernel_size=3, batch_norm=batch_norm)),
+        ("pool2", nn.MaxPool2d(2)),
+        ("mlpconv3", mlpconv(w2, (w3, w3, num_classes), kernel_size=3, final_relu=False,
+                                     batch_norm=batch_norm)),
+    ]
+    if head == "gap":
+        layers += [("gap", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten())]
+    else:
+        p = dropout if head == "fc_dropout" else 0.0
+        side = input_size // 4
+        fc: list[tuple[str, nn.Module]] = [
+            ("flatten", nn.Flatten()),
+            ("fc1", nn.Linear(num_classes * side * side, hidden)),
+            ("relu", nn.ReLU()),
+            ("dropout", nn.Dropout(p)), ("fc2", nn.Linear(hidden, num_classes)),
+        ]
+        layers += [(n, m) for n, m in fc if not (isinstance(m, nn.Dropout) and p == 0.0)]
+    model = nn.Sequential(OrderedDict(layers))
+    for module in model.modules():  # He init: nine stacked ReLU convs barely train with the default
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            nn.init.zeros_(module.bias)
+    return model

@@ -203,3 +203,28 @@ def test_unet_checkers():
     assert not variance and "standard deviation" in variance.message
     assert checks.unet_output_size(lambda size, depth: unet.unet_output_size(size, depth, 0))
     assert not checks.unet_output_size(lambda size, depth: size - 4 * depth)
+
+
+def test_global_average_pool_checker():
+    assert checks.global_average_pool(lambda x: x.mean((-2, -1)))
+    assert checks.global_average_pool(lambda x: torch.nn.AdaptiveAvgPool2d(1)(x).flatten(1))
+    summed = checks.global_average_pool(lambda x: x.sum((-2, -1)))
+    assert not summed and "divide by H * W" in summed.message
+    maxed = checks.global_average_pool(lambda x: x.amax((-2, -1)))
+    assert not maxed and "max" in maxed.message
+    kept = checks.global_average_pool(lambda x: x.mean((-2, -1), keepdim=True))
+    assert not kept and "shape" in kept.message
+    todo = checks.global_average_pool(lambda x: (_ for _ in ()).throw(NotImplementedError))
+    assert not todo and not todo.solved
+
+
+def test_class_activation_map_checker():
+    assert checks.class_activation_map(lambda f, w, c: (w[c][:, None, None] * f).sum(0))
+    assert checks.class_activation_map(lambda f, w, c: torch.einsum("k,khw->hw", w[c], f))
+    averaged = checks.class_activation_map(lambda f, w, c: (w[c][:, None, None] * f).sum(0)
+                                           / f[0].numel())
+    assert not averaged and "no averaging" in averaged.message
+    scores = checks.class_activation_map(lambda f, w, c: w @ f.mean((1, 2)))
+    assert not scores and "shape" in scores.message
+    wrong = checks.class_activation_map(lambda f, w, c: f.sum(0))
+    assert not wrong and "weight[c, k]" in wrong.message

@@ -140,6 +140,54 @@ def test_random_shift_bad_input():
         data.random_shift(torch.zeros(1, 1, 8, 8), -1)
 
 
+def test_translate_moves_with_zero_fill():
+    x = torch.arange(1, 17, dtype=torch.float32).view(1, 1, 4, 4)
+    down_right = data.translate(x, 1, 2)
+    assert torch.equal(down_right[0, 0, 1:, 2:], x[0, 0, :3, :2])
+    assert down_right[0, 0, 0].abs().sum() == 0 and down_right[0, 0, :, :2].abs().sum() == 0
+    up_left = data.translate(x, -3, -1)
+    assert torch.equal(up_left[0, 0, :1, :3], x[0, 0, 3:, 1:])
+    assert up_left.count_nonzero() == 3
+    assert torch.equal(data.translate(x, 0, 0), x)
+
+
+@pytest.mark.parametrize("args, match", [
+    ((torch.zeros(4, 4), 0, 0), r"x must be a tensor of shape \(N, C, H, W\); got \(4, 4\)"),
+    ((torch.zeros(1, 1, 4, 4), 4, 0), r"dy must be an int with \|dy\| < 4; got 4"),
+    ((torch.zeros(1, 1, 4, 5), 0, 1.5), r"dx must be an int with \|dx\| < 5"),
+])
+def test_translate_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        data.translate(*args)
+
+
+def test_jittered_digits_are_seeded_shifted_and_in_range(digits):
+    x = digits.x_test[:50]
+    a, b = data.jittered_digits(x, seed=3), data.jittered_digits(x, seed=3)
+    assert torch.equal(a, b) and a.shape == x.shape
+    assert not torch.equal(a, data.jittered_digits(x, seed=4))
+    assert a.min() >= 0 and a.max() <= 1
+    clean = data.jittered_digits(x, max_shift=3, noise=0.0, seed=3)
+    moved = 0
+    for img, out in zip(x, clean):  # each output is its input translated by at most 3 pixels
+        found = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)
+                 if torch.equal(data.translate(img[None], dy, dx)[0], out)]
+        assert found
+        moved += found[0] != (0, 0)
+    assert moved > 40
+    assert torch.equal(data.jittered_digits(x, max_shift=0, noise=0.0), x)
+    assert data.jittered_digits(x[:0]).shape == (0, 1, 32, 32)
+
+
+def test_jittered_digits_bad_input(digits):
+    with pytest.raises(ValueError, match=r"x must be a tensor of shape \(N, C, H, W\)"):
+        data.jittered_digits(digits.x_test[0])
+    with pytest.raises(ValueError, match="max_shift must be an int >= 0"):
+        data.jittered_digits(digits.x_test[:2], max_shift=-1)
+    with pytest.raises(ValueError, match="noise must be >= 0"):
+        data.jittered_digits(digits.x_test[:2], noise=-0.1)
+
+
 def test_segmentation_labels_thicken_and_void_band():
     lab = torch.zeros(9, 9, dtype=torch.int64)
     lab[4, 4] = 3
