@@ -15,12 +15,16 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 
 IPYW7 := $(VENV)/ipywidgets-7.7.1
-.PHONY: help setup lab test lint unit widgets7 notebooks run bench clean distclean
+.PHONY: help setup lab test lint unit widgets7 notebooks test-browser run site student sync bench clean distclean
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab on notebooks/"
 	@echo "make test   set up .venv, lint, unit tests (+ widgets on ipywidgets 7.7.1), notebooks via nbval"
-	@echo "make run    execute every notebook headless into build/executed/ with a timing table"
+	@echo "make test-browser  JupyterLab in the system Chromium: run notebook 02, move a slider"
+	@echo "make run    execute every notebook headless into build/executed/, write build/report.md"
+	@echo "make site   static HTML of every executed notebook with an index (build/site/)"
+	@echo "make student  student copies in build/student/ (exercise solutions replaced by stubs)"
+	@echo "make sync   rewrite the setup cell and Colab badge of every notebook (URL from pyproject)"
 	@echo "make bench  run the benchmarks (build/bench.json)"
 	@echo "make clean  remove build outputs and caches (keeps .venv; 'make distclean' removes it)"
 
@@ -41,7 +45,7 @@ lint: setup
 	$(VENV)/bin/ruff check course_utils tests notebooks
 
 unit: setup
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PY) -m pytest tests -m "not browser" $(PYTEST_ARGS)
 
 # Colab ships ipywidgets 7.7.1: run the widget tests against it too (it goes first on the path).
 $(IPYW7)/.stamp: | $(STAMP)
@@ -56,10 +60,27 @@ widgets7: setup $(IPYW7)/.stamp
 notebooks: setup
 	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/ $(PYTEST_ARGS)
 
-test: lint unit widgets7 notebooks
+# JupyterLab in a real browser, driven by Playwright with the system Chromium (never downloads
+# one): Debian's `apt-get install chromium`; .ci/run installs it. Screenshots: build/browser/.
+CHROMIUM := $(firstword $(shell command -v chromium chromium-browser google-chrome 2>/dev/null))
+test-browser: setup
+	@test -n "$(CHROMIUM)" || { echo "test-browser needs a system Chromium (apt-get install chromium)"; exit 1; }
+	$(PY) -m pytest -m browser -p no:cacheprovider tests/browser $(PYTEST_ARGS)
+
+# The browser test joins in when Chromium is installed (always in CI).
+test: lint unit widgets7 notebooks $(if $(CHROMIUM),test-browser,)
 
 run: setup
-	$(PY) tests/tools/run_notebooks.py notebooks build/executed
+	$(PY) tests/tools/run_notebooks.py notebooks build/executed --report build/report.md
+
+site: setup
+	$(PY) tests/tools/build_site.py notebooks build/site --executed build/executed
+
+student: setup
+	$(PY) tests/tools/make_student.py notebooks build/student
+
+sync: setup
+	$(PY) tests/tools/sync_notebooks.py
 
 bench: setup
 	$(PY) tests/bench/run_bench.py build/bench.json

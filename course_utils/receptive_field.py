@@ -164,6 +164,22 @@ class ReceptiveFieldTable:
         return str(self)
 
 
+def chain(layers) -> tuple[int, int, int]:
+    """(R, S, P) along one axis after a chain of layers, each (kernel, stride, padding, dilation).
+
+    The formulas of the module docstring applied in order from (1, 1, 0): what a
+    sequential-only tool computes (see `receptive_fields` for any graph).
+    """
+    size, jump, pad = 1, 1, 0
+    for i, layer in enumerate(layers):
+        if len(layer) != 4 or min(layer[:2]) < 1 or layer[2] < 0 or layer[3] < 1:
+            raise ValueError(f"layers[{i}] must be (kernel >= 1, stride >= 1, padding >= 0, "
+                             f"dilation >= 1); got {layer!r}")
+        k, s, p, d = layer
+        size, jump, pad = size + d * (k - 1) * jump, jump * s, pad + p * jump
+    return size, jump, pad
+
+
 # ----------------------------------------------------------------------------- the rules
 
 

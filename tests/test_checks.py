@@ -228,3 +228,17 @@ def test_class_activation_map_checker():
     assert not scores and "shape" in scores.message
     wrong = checks.class_activation_map(lambda f, w, c: f.sum(0))
     assert not wrong and "weight[c, k]" in wrong.message
+
+
+def test_yours_or_falls_back_to_the_reference_until_the_exercise_passes(capsys):
+    from course_utils import receptive_field as rf
+
+    def unsolved(layers):
+        raise NotImplementedError
+
+    assert checks.yours_or(rf.chain, checks.receptive_field_chain, len) is rf.chain
+    assert capsys.readouterr().out == ""
+    assert checks.yours_or(unsolved, checks.receptive_field_chain, rf.chain) is rf.chain
+    assert "[TODO] using the course's reference" in capsys.readouterr().out
+    wrong = checks.yours_or(lambda layers: (1, 1, 0), checks.receptive_field_chain, rf.chain)
+    assert wrong is rf.chain and "[FAIL]" in capsys.readouterr().out

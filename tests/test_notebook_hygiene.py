@@ -1,6 +1,8 @@
 """Notebooks are stored clean and follow the course template."""
 
 import re
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -76,3 +78,20 @@ def test_no_absolute_paths(nb):
 
 def test_kernel_is_plain_python3(nb):
     assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_sync_tool_repairs_a_drifted_copy(nb):
+    sys.path.insert(0, str(Path(__file__).parent / "tools"))
+    from sync_notebooks import synced
+
+    assert synced(nb, nb.path.name) == nb  # the committed notebook is in sync
+    drifted = nbformat.from_dict(nb)
+    drifted.cells[0].source = drifted.cells[0].source.replace("/blob/main/", "/blob/old-branch/")
+    drifted.cells[1].source = drifted.cells[1].source.replace("-q", "--quiet")
+    assert drifted != nb
+    assert synced(drifted, nb.path.name) == nb
+    no_badge = nbformat.from_dict(nb)
+    no_badge.cells[0].source = no_badge.cells[0].source.replace(colab_badge(nb.path.name), "")
+    repaired = synced(no_badge, nb.path.name)
+    assert colab_badge(nb.path.name) in repaired.cells[0].source
+    assert repaired.cells[0].source.startswith(nb.cells[0].source.split("\n")[0])

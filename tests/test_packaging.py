@@ -5,6 +5,7 @@ import tomllib
 
 import yaml
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 CONDA_TO_PYPI = {"pytorch": "torch"}
@@ -46,6 +47,21 @@ def test_no_tight_pins_on_torch_and_no_ipywidgets_8_floor(root):
     assert reqs["ipywidgets"].specifier.contains(Version("7.7.1")), "Colab ships ipywidgets 7.7.1"
     for r in reqs.values():
         assert not any(s.operator in ("==", "===", "~=") for s in r.specifier), r
+
+
+def test_runtime_floors_accept_what_colab_ships(root):
+    with open(root / "tests" / "colab_runtime.toml", "rb") as f:
+        colab = tomllib.load(f)
+    project = pyproject(root)
+    assert SpecifierSet(project["requires-python"]).contains(colab["python"])
+    runtime = {Requirement(r).name.lower(): Requirement(r) for r in project["dependencies"]}
+    conda = {r.name.lower(): r for r in conda_requirements(root)}
+    for name, version in colab["packages"].items():
+        for listed in (runtime, conda):
+            assert name in listed, f"{name} is listed in colab_runtime.toml but not required"
+            assert listed[name].specifier.contains(version), (
+                f"{name}{listed[name].specifier} rejects Colab's {name} {version}")
+    assert set(colab["packages"]) >= {"torch", "torchvision", "ipywidgets", "matplotlib"}
 
 
 def test_required_runtime_and_dev_packages(root):

@@ -325,3 +325,13 @@ def test_untraceable_model_falls_back_to_a_chain_with_a_warning():
     with pytest.warns(UserWarning, match="could not trace DataDependent"):
         table = rf.receptive_fields(DataDependent(), (1, 10, 10))
     assert table.final.size == (5, 5) and table.names == ["a", "b"]
+
+
+def test_chain_formula_matches_the_graph_tool_on_lenet():
+    lenet = rf.receptive_fields(models.lenet5(), (1, 32, 32))["pool2"]
+    layers = [(5, 1, 0, 1), (2, 2, 0, 1), (5, 1, 0, 1), (2, 2, 0, 1)]
+    assert rf.chain(layers) == (lenet.size[0], lenet.stride[0], lenet.padding[0]) == (16, 4, 0)
+    assert rf.chain([]) == (1, 1, 0)
+    assert rf.chain([(3, 1, 1, 2)] * 2) == (9, 1, 2)
+    with pytest.raises(ValueError, match=r"layers\[1\] must be \(kernel >= 1, stride >= 1"):
+        rf.chain([(3, 1, 1, 1), (3, 0, 1, 1)])
