@@ -74,8 +74,9 @@ def format_report(rows: list[dict], parameters: dict) -> str:
              "|---|---|---|---|---|"]
     for r in rows:
         figures = "<br>".join(format_figure(f) for f in r["figures"]) or "-"
+        status, figures = (text.replace("|", "\\|") for text in (r["status"], figures))  # Markdown
         lines.append(f"| {r['notebook']} | {r['seconds']:.1f} s | {budget(r['notebook']):.0f} s "
-                     f"| {r['status']} | {figures} |")
+                     f"| {status} | {figures} |")
     lines.append(f"| total | {sum(r['seconds'] for r in rows):.1f} s | | | |")
     return "\n".join(lines) + "\n"
 
