@@ -441,14 +441,19 @@ def unet_output_size(fn: Callable[[int, int], int]) -> CheckResult:
     return CheckResult(name, True, "right for depths 1-4, 572 -> 388 among them.")
 
 
-def _tensor_answer(name: str, got, expected: torch.Tensor, case: str):
-    """None when got matches expected (shape and values), else a failing CheckResult."""
+def _tensor_call(name: str, fn: Callable, args: tuple, expected: torch.Tensor, case: str,
+                 shape_hint: str):
+    """(got, None) when fn(*args) returns a tensor shaped like expected, else (None, failure)."""
+    got, failure = _call(name, fn, *args)
+    if failure is not None:
+        return None, failure
     if not isinstance(got, torch.Tensor):
-        return CheckResult(name, False, f"{case}: return a torch.Tensor, not {type(got).__name__}.")
+        return None, CheckResult(name, False, f"{case}: return a torch.Tensor, not "
+                                              f"{type(got).__name__}.")
     if tuple(got.shape) != tuple(expected.shape):
-        return CheckResult(name, False, f"{case}: shape {tuple(got.shape)}, expected "
-                                        f"{tuple(expected.shape)}.")
-    return None
+        return None, CheckResult(name, False, f"{case}: shape {tuple(got.shape)}, expected "
+                                              f"{tuple(expected.shape)}. Hint: {shape_hint}")
+    return got, None
 
 
 def global_average_pool(fn: Callable[[torch.Tensor], torch.Tensor]) -> CheckResult:
@@ -458,14 +463,11 @@ def global_average_pool(fn: Callable[[torch.Tensor], torch.Tensor]) -> CheckResu
     for shape in [(2, 3, 4, 4), (1, 10, 7, 5), (3, 1, 1, 6)]:
         x = torch.randn(shape, generator=gen)
         expected = x.mean((-2, -1))
-        got, failure = _call(name, fn, x.clone())
+        case = f"input {shape}"
+        got, failure = _tensor_call(name, fn, (x.clone(),), expected, case,
+                                    "one number per map: average over H and W only.")
         if failure is not None:
             return failure
-        case = f"input {shape}"
-        wrong = _tensor_answer(name, got, expected, case)
-        if wrong is not None:
-            wrong.message += " Hint: one number per map: average over H and W only."
-            return wrong
         if not torch.allclose(got, expected, atol=1e-5):
             if torch.allclose(got, x.sum((-2, -1)), atol=1e-4):
                 hint = "that is the sum; divide by H * W."
@@ -486,14 +488,11 @@ def class_activation_map(fn: Callable[[torch.Tensor, torch.Tensor, int], torch.T
         features = torch.randn(k, h, w, generator=gen)
         weight = torch.randn(num_classes, k, generator=gen)
         expected = torch.einsum("k,khw->hw", weight[c], features)
-        got, failure = _call(name, fn, features.clone(), weight.clone(), c)
+        case = f"{k} maps of {h}x{w}, class {c} of {num_classes}"
+        got, failure = _tensor_call(name, fn, (features.clone(), weight.clone(), c), expected,
+                                    case, "a weighted sum of the K maps keeps their h x w shape.")
         if failure is not None:
             return failure
-        case = f"{k} maps of {h}x{w}, class {c} of {num_classes}"
-        wrong = _tensor_answer(name, got, expected, case)
-        if wrong is not None:
-            wrong.message += " Hint: a weighted sum of the K maps keeps their h x w shape."
-            return wrong
         if not torch.allclose(got, expected, atol=1e-5):
             if torch.allclose(got, expected / (h * w), atol=1e-5):
                 hint = "no averaging here: the mean of M_c is what GAP adds to the score."
