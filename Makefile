@@ -15,15 +15,25 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 
 IPYW7 := $(VENV)/ipywidgets-7.7.1
-.PHONY: help setup lab test lint unit widgets7 notebooks test-browser run site student sync bench clean distclean
+# Google Colab's runtime, pinned (tests/colab_runtime.txt), in a second environment. Colab runs
+# Python 3.13: the closest interpreter found here builds it.
+COLAB_VENV ?= .venv-colab
+COLAB_PINS := tests/colab_runtime.txt
+COLAB_STAMP := $(COLAB_VENV)/.installed-stamp
+COLAB_PYTHON ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3.13 python3.12 \
+	$(HOME)/.pyenv/versions/3.12*/bin/python3.12 $(PYTHON); do $$p -c '' >/dev/null 2>&1 && { echo $$p; break; }; done)
+PIP_QUIET := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+.PHONY: help setup lab test lint unit widgets7 notebooks test-colab test-gpu test-browser run site student sync bench clean distclean
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab on notebooks/"
 	@echo "make test   set up .venv, lint, unit tests (+ widgets on ipywidgets 7.7.1), notebooks via nbval"
+	@echo "make test-colab    Colab's pinned runtime in .venv-colab: the setup cell changes nothing, notebooks run"
+	@echo "make test-gpu      every notebook with DEVICE=\"cuda\" (needs a GPU), build/gpu/report.md"
 	@echo "make test-browser  JupyterLab in the system Chromium: run notebook 02, move a slider"
 	@echo "make run    execute every notebook headless into build/executed/, write build/report.md"
 	@echo "make site   static HTML of every executed notebook with an index (build/site/)"
-	@echo "make student  student copies in build/student/ (exercise solutions replaced by stubs)"
+	@echo "make student  student copies in notebooks/student/ (exercise solutions replaced by stubs)"
 	@echo "make sync   rewrite the setup cell and Colab badge of every notebook (URL from pyproject)"
 	@echo "make bench  run the benchmarks (build/bench.json)"
 	@echo "make clean  remove build outputs and caches (keeps .venv; 'make distclean' removes it)"
@@ -32,8 +42,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing course_utils and its dependencies into $(VENV) (first time: a few minutes)..."
-	@$(PY) -m pip install --progress-bar off -q -e '.[dev]' 2>&1 \
-		| { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+	@$(PY) -m pip install --progress-bar off -q -e '.[lab,dev]' $(PIP_QUIET)
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -45,20 +54,43 @@ lint: setup
 	$(VENV)/bin/ruff check course_utils tests notebooks
 
 unit: setup
-	$(PY) -m pytest tests -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest tests -m "not browser and not colab" $(PYTEST_ARGS)
 
 # Colab ships ipywidgets 7.7.1: run the widget tests against it too (it goes first on the path).
 $(IPYW7)/.stamp: | $(STAMP)
 	@$(PY) -m pip install --progress-bar off -q --no-deps --target $(IPYW7) \
-		ipywidgets==7.7.1 ipython_genutils 2>&1 \
-		| { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+		ipywidgets==7.7.1 ipython_genutils $(PIP_QUIET)
 	@touch $@
 
 widgets7: setup $(IPYW7)/.stamp
 	EXPECT_IPYWIDGETS=7.7.1 PYTHONPATH=$(abspath $(IPYW7)) $(PY) -m pytest -m widgets -p no:cacheprovider tests $(PYTEST_ARGS)
 
 notebooks: setup
-	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/ $(PYTEST_ARGS)
+	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/[0-9][0-9]_*.ipynb $(PYTEST_ARGS)
+
+# Re-built only when the pins change. pip first, at Colab's version (it decides how the setup
+# cell's `pip install` resolves).
+$(COLAB_STAMP): $(COLAB_PINS)
+	@test -n "$(COLAB_PYTHON)" || { echo "no python3.13/3.12/python3 found for $(COLAB_VENV)"; exit 1; }
+	@rm -rf $(COLAB_VENV)
+	@echo "Building $(COLAB_VENV) from $(COLAB_PINS) with $(COLAB_PYTHON) ($$($(COLAB_PYTHON) -V))..."
+	@$(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	@$(COLAB_VENV)/bin/python -m pip install --progress-bar off -q "$$(grep '^pip==' $(COLAB_PINS))" $(PIP_QUIET)
+	@$(COLAB_VENV)/bin/python -m pip install --progress-bar off -q -r $(COLAB_PINS) $(PIP_QUIET)
+	@touch $@
+
+# The setup cell's own install in Colab's pinned runtime must change nothing; then every notebook
+# runs there (other parameters than nbval's defaults). Report: build/colab/report.md.
+test-colab: setup $(COLAB_STAMP)
+	COLAB_PYTHON=$(abspath $(COLAB_VENV))/bin/python $(PY) -m pytest -m colab -p no:cacheprovider \
+		tests/test_colab_runtime.py $(PYTEST_ARGS)
+
+# Every notebook with DEVICE="cuda" (fails without a GPU); the report puts each notebook's time
+# and figures next to the CPU run's (build/executed/, `make run`) when there is one.
+test-gpu: setup
+	$(PY) -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else "test-gpu: no CUDA GPU here")'
+	$(PY) tests/tools/run_notebooks.py notebooks build/gpu -p DEVICE '"cuda"' \
+		--report build/gpu/report.md --compare build/executed/timings.json
 
 # JupyterLab in a real browser, driven by Playwright with the system Chromium (never downloads
 # one): Debian's `apt-get install chromium`; .ci/run installs it. Screenshots: build/browser/.
@@ -68,7 +100,7 @@ test-browser: setup
 	$(PY) -m pytest -m browser -p no:cacheprovider tests/browser $(PYTEST_ARGS)
 
 # The browser test joins in when Chromium is installed (always in CI).
-test: lint unit widgets7 notebooks $(if $(CHROMIUM),test-browser,)
+test: lint unit widgets7 notebooks test-colab $(if $(CHROMIUM),test-browser,)
 
 run: setup
 	$(PY) tests/tools/run_notebooks.py notebooks build/executed --report build/report.md
@@ -77,7 +109,7 @@ site: setup
 	$(PY) tests/tools/build_site.py notebooks build/site --executed build/executed
 
 student: setup
-	$(PY) tests/tools/make_student.py notebooks build/student
+	$(PY) tests/tools/make_student.py notebooks notebooks/student
 
 sync: setup
 	$(PY) tests/tools/sync_notebooks.py
@@ -91,4 +123,4 @@ clean:
 	find . -name .ipynb_checkpoints -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(COLAB_VENV)

@@ -38,12 +38,13 @@ def linear_to_conv(linear: nn.Linear, in_shape: tuple[int, int, int] | None = No
     if c * h * w != linear.in_features:
         raise ValueError(f"in_shape {tuple(in_shape)} holds {c * h * w} values but the Linear "
                          f"reads {linear.in_features} features")
-    conv = nn.Conv2d(c, linear.out_features, (h, w), bias=linear.bias is not None)
+    conv = nn.Conv2d(c, linear.out_features, (h, w), bias=linear.bias is not None,
+                     device=linear.weight.device, dtype=linear.weight.dtype)
     with torch.no_grad():
         conv.weight.copy_(linear.weight.view(linear.out_features, c, h, w))
         if linear.bias is not None:
             conv.bias.copy_(linear.bias)
-    return conv.to(linear.weight.device, linear.weight.dtype)
+    return conv
 
 
 def _flat_children(model: nn.Module, prefix: str = "") -> list[tuple[str, nn.Module]]:
@@ -77,7 +78,8 @@ def to_fully_convolutional(model: nn.Sequential,
         raise ValueError("model must contain an nn.Flatten between its conv body and Linear head")
     body, head = layers[:flat_at[0]], layers[flat_at[0] + 1:]
     param = next(model.parameters(), None)
-    x = torch.zeros(1, *input_shape, device=param.device if param is not None else "cpu")
+    x = torch.zeros(1, *input_shape, device=param.device if param is not None else "cpu",
+                    dtype=param.dtype if param is not None else torch.float32)
     new: list[tuple[str, nn.Module]] = []
     with torch.no_grad():
         for name, m in body:

@@ -216,7 +216,8 @@ def overlap_tile_predict(net: UNet, image: torch.Tensor, tile: int) -> torch.Ten
     image: (C, H, W). The image is mirror-padded by the network's border b on each side (so the
     border pixels get a plausible context), cut into overlapping input tiles of side `tile`
     (a valid input size) whose outputs (side tile - 2b) abut, and the outputs are stitched.
-    Returns the scores (K, H, W) — exactly what a single pass over the padded image gives.
+    Returns the scores (K, H, W) on the CPU — exactly what a single pass over the padded image
+    gives. The tiles run on the network's device.
     """
     if net.padding != 0:
         raise ValueError("overlap-tile needs a valid U-Net (padding=0): with 'same' padding the "
@@ -230,7 +231,9 @@ def overlap_tile_predict(net: UNet, image: torch.Tensor, tile: int) -> torch.Ten
     rows, cols = -(-height // out_tile), -(-width // out_tile)
     # mirror-pad by the border, plus enough at the bottom/right to fill the last tiles
     pad_h, pad_w = rows * out_tile - height, cols * out_tile - width
-    padded = F.pad(image[None], (border, border + pad_w, border, border + pad_h), mode="reflect")
+    param = next(net.parameters())
+    padded = F.pad(image[None].to(param.device, param.dtype),
+                   (border, border + pad_w, border, border + pad_h), mode="reflect")
     out = None
     was_training = net.training
     net.eval()
@@ -243,4 +246,4 @@ def overlap_tile_predict(net: UNet, image: torch.Tensor, tile: int) -> torch.Ten
                     out = scores.new_zeros(scores.shape[0], rows * out_tile, cols * out_tile)
                 out[:, y:y + out_tile, x:x + out_tile] = scores
     net.train(was_training)
-    return out[:, :height, :width]
+    return out[:, :height, :width].cpu()

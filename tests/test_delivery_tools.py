@@ -62,33 +62,42 @@ def test_site_refuses_unknown_notebooks(tmp_path):
 STUDENT = "02_receptive_fields.ipynb"
 
 
-def test_student_copy_runs_through_and_leaks_no_solution(tmp_path):
+def test_student_copy_runs_through_unsolved(tmp_path):
+    """The committed copy that the Colab badge opens runs top to bottom with every exercise
+    unsolved (tests/test_notebook_hygiene.py checks every copy is current and leaks nothing)."""
     import nbformat
     import papermill as pm
 
-    done = subprocess.run([sys.executable, str(TOOLS / "make_student.py"), str(ROOT / "notebooks"),
-                           str(tmp_path / "student")], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    original = nbformat.read(ROOT / "notebooks" / STUDENT, as_version=4)
-    copy = nbformat.read(tmp_path / "student" / STUDENT, as_version=4)
-    assert not any("solution" in c.metadata.get("tags", []) for c in copy.cells)
-    student_text = "\n".join(c.source for c in copy.cells)
-    solutions = [c for c in original.cells if "solution" in c.metadata.get("tags", [])]
-    assert len(solutions) >= 2
-    for cell in solutions:
-        for line in cell.source.splitlines():
-            body = line.strip()
-            if len(body) > 12 and not body.startswith(("def ", '"""', "assert checks.")):
-                assert body not in student_text, f"solution line leaked: {body}"
-    stubs = "\n".join(c.source for c in copy.cells if "exercise" in c.metadata.get("tags", []))
-    assert stubs.count("raise NotImplementedError") + stubs.count(
-        "= None  # your answer here") == len(solutions)
-
+    solutions = [c for c in nbformat.read(ROOT / "notebooks" / STUDENT, as_version=4).cells
+                 if "solution" in c.metadata.get("tags", [])]
     out = tmp_path / "executed.ipynb"
-    pm.execute_notebook(str(tmp_path / "student" / STUDENT), str(out), kernel_name="python3",
+    pm.execute_notebook(str(ROOT / "notebooks" / "student" / STUDENT), str(out),
+                        kernel_name="python3",
                         cwd=str(tmp_path), progress_bar=False)  # raises if a cell fails
     executed = nbformat.read(out, as_version=4)
     shown = "\n".join(o.get("data", {}).get("text/plain", "") + o.get("text", "")
                       for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     assert shown.count("[TODO]") >= len(solutions)
     assert "not solved yet" in shown
+
+
+def test_report_puts_a_compared_run_beside_this_one():
+    sys.path.insert(0, str(TOOLS))
+    from run_notebooks import format_report
+
+    gpu = [{"notebook": "06_skip_connections.ipynb", "seconds": 12.5, "status": "ok",
+            "figures": [{"name": "mean IU FCN-8s", "value": 0.65, "unit": ""},
+                        {"name": "only here", "value": 3, "unit": "s"}]}]
+    cpu = [{"notebook": "06_skip_connections.ipynb", "seconds": 80.0, "status": "ok",
+            "figures": [{"name": "mean IU FCN-8s", "value": 0.666, "unit": ""}]}]
+    text = format_report(gpu, {"DEVICE": "cuda"}, cpu, "build/executed/timings.json")
+    assert "Compared run: build/executed/timings.json" in text
+    row = next(line for line in text.splitlines() if line.startswith("| 06_"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:5] == ["06_skip_connections.ipynb", "12.5 s", "80.0 s", "120 s", "ok"]
+    assert "mean IU FCN-8s: 0.65 (compared run: 0.666)" in cells[5]
+    assert "only here: 3 s" in cells[5] and "only here: 3 s (" not in cells[5]
+    assert "| total | 12.5 s | 80.0 s |" in text
+    alone = format_report(gpu, {})
+    assert "compared run" not in alone
+    assert "| 06_skip_connections.ipynb | 12.5 s | 120 s | ok |" in alone

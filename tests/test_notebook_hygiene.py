@@ -1,12 +1,13 @@
 """Notebooks are stored clean and follow the course template."""
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_rules import NOTEBOOKS, colab_badge, setup_cell_source
+from notebook_rules import NOTEBOOKS, STUDENT_DIR, colab_badge, setup_cell_source
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/home/|/work/|/root/|/Users/|/tmp/|[A-Z]:\\\\)")
 
@@ -64,6 +65,50 @@ def test_exercises_have_solution_cells_and_checkers(nb):
         assert follower.cell_type == "code" and follower.source.startswith("checks."), (
             f"cell {i}: a solution cell is followed by its checker call"
         )
+
+
+def test_solution_cells_start_collapsed(nb):
+    for cell in nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, (
+                f"{nb.path.name}: solution cells start collapsed in JupyterLab (run `make sync`)")
+
+
+def test_badge_opens_the_tracked_student_copy(nb):
+    badge = colab_badge(nb.path.name)
+    assert f"/blob/main/notebooks/student/{nb.path.name})" in badge
+    student = STUDENT_DIR / nb.path.name
+    assert student.is_file(), f"{student.name}: no student copy (run `make student`)"
+    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", str(student)],
+                             cwd=STUDENT_DIR, capture_output=True)
+    assert tracked.returncode == 0, f"{student} is not tracked by git"
+
+
+def test_student_copy_is_current_and_has_no_solution(nb):
+    sys.path.insert(0, str(Path(__file__).parent / "tools"))
+    from make_student import student_copy
+
+    committed = nbformat.read(STUDENT_DIR / nb.path.name, as_version=4)
+    assert committed == student_copy(nbformat.read(nb.path, as_version=4)), (
+        f"notebooks/student/{nb.path.name} is out of date with its source: run `make student`")
+    assert not any("solution" in c.metadata.get("tags", []) for c in committed.cells)
+    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    stubs = "\n".join(c.source for c in committed.cells
+                      if "exercise" in c.metadata.get("tags", []))
+    for cell in solutions:
+        for line in cell.source.splitlines():
+            body = line.strip()
+            if len(body) > 12 and not body.startswith(("def ", '"""', "assert checks.")):
+                assert body not in stubs, f"solution line leaked into a stub: {body}"
+    assert stubs.count("raise NotImplementedError") + stubs.count(
+        "= None  # your answer here") == len(solutions)
+    assert colab_badge(nb.path.name) in committed.cells[0].source
+    assert [c for c in committed.cells if c.cell_type == "code"][0].source == setup_cell_source()
+
+
+def test_no_stray_student_copies():
+    names = {p.name for p in NOTEBOOKS}
+    assert {p.name for p in STUDENT_DIR.glob("*.ipynb")} == names
 
 
 def test_summary_and_references(nb):

@@ -6,6 +6,7 @@ import tomllib
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 CONDA_TO_PYPI = {"pytorch": "torch"}
@@ -18,8 +19,24 @@ def pyproject(root):
 
 def pip_requirements(root):
     project = pyproject(root)
-    listed = project["dependencies"] + project["optional-dependencies"]["dev"]
+    extras = project["optional-dependencies"]
+    listed = project["dependencies"] + extras["lab"] + extras["dev"]
     return [Requirement(r) for r in listed]
+
+
+def colab_pins(root):
+    """tests/colab_runtime.txt: {canonical name: Version}, plus the Python version noted in it."""
+    pins, python = {}, None
+    for line in (root / "tests" / "colab_runtime.txt").read_text().splitlines():
+        if line.startswith("# python=="):
+            python = Version(line.removeprefix("# python=="))
+        line = line.split("#", 1)[0].strip()
+        if line:
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==", f"{line}: pin an exact version"
+            pins[canonicalize_name(req.name)] = Version(spec.version)
+    return pins, python
 
 
 def conda_requirements(root):
@@ -49,35 +66,63 @@ def test_no_tight_pins_on_torch_and_no_ipywidgets_8_floor(root):
         assert not any(s.operator in ("==", "===", "~=") for s in r.specifier), r
 
 
-def test_runtime_floors_accept_what_colab_ships(root):
-    with open(root / "tests" / "colab_runtime.toml", "rb") as f:
-        colab = tomllib.load(f)
-    project = pyproject(root)
-    assert SpecifierSet(project["requires-python"]).contains(colab["python"])
-    runtime = {Requirement(r).name.lower(): Requirement(r) for r in project["dependencies"]}
-    conda = {r.name.lower(): r for r in conda_requirements(root)}
-    for name, version in colab["packages"].items():
-        for listed in (runtime, conda):
-            assert name in listed, f"{name} is listed in colab_runtime.toml but not required"
-            assert listed[name].specifier.contains(version), (
-                f"{name}{listed[name].specifier} rejects Colab's {name} {version}")
-    assert set(colab["packages"]) >= {"torch", "torchvision", "ipywidgets", "matplotlib"}
+def test_every_floor_accepts_what_colab_ships(root):
+    """Colab's pins are the tested floor: no requirement (runtime, lab, dev; pip or conda)
+    rejects a pinned version, and each runtime floor is exactly the pinned release line."""
+    pins, python = colab_pins(root)
+    assert python is not None and python.major == 3 and python.minor >= 12
+    assert SpecifierSet(pyproject(root)["requires-python"]).contains(python)
+    for req in pip_requirements(root) + conda_requirements(root):
+        pinned = pins.get(canonicalize_name(req.name))
+        if pinned is not None:
+            assert req.specifier.contains(pinned), f"{req} rejects Colab's {req.name} {pinned}"
 
 
-def test_required_runtime_and_dev_packages(root):
-    project = pyproject(root)
-    runtime = {Requirement(r).name for r in project["dependencies"]}
-    dev = {Requirement(r).name for r in project["optional-dependencies"]["dev"]}
-    assert {"torch", "torchvision", "numpy", "scipy", "matplotlib", "ipywidgets", "tqdm",
-            "scikit-image", "mlxtend", "jupyterlab", "ipykernel"} <= runtime
+def test_every_runtime_dependency_is_pinned_for_the_colab_run(root):
+    pins, _ = colab_pins(root)
+    runtime = [Requirement(r) for r in pyproject(root)["dependencies"]]
+    for req in runtime:
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is a runtime dependency but not in colab_runtime.txt"
+        (floor,) = req.specifier
+        assert floor.operator == ">=" and Version(floor.version) <= pins[name], req
+    # what google-colab itself pins, and what decides how the setup cell's install resolves
+    assert {"ipykernel", "ipython", "notebook", "pip", "jupyter-client"} <= set(pins)
+
+
+def test_runtime_dependencies_are_what_the_code_imports(root):
+    """No Jupyter front end among the runtime dependencies: on Colab it would upgrade
+    ipykernel and notebook under google-colab's pins (the [lab] extra holds it)."""
+    runtime = {canonicalize_name(Requirement(r).name) for r in pyproject(root)["dependencies"]}
+    imported = {"torch", "torchvision", "numpy", "scipy", "matplotlib", "ipywidgets", "ipython",
+                "tqdm", "scikit-image", "mlxtend", "pillow"}
+    assert runtime == imported
+    lab = {canonicalize_name(Requirement(r).name)
+           for r in pyproject(root)["optional-dependencies"]["lab"]}
+    assert lab == {"jupyterlab", "ipykernel"}
+    sources = [p.read_text() for p in (root / "course_utils").glob("*.py")]
+    sources += [p.read_text() for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb")]
+    top_level = set()
+    for text in sources:
+        top_level |= set(re.findall(r"^\s*(?:\"\s*)?(?:import|from) ([A-Za-z_]\w*)", text, re.M))
+    module_of = {"scikit-image": "skimage", "pillow": "PIL", "ipython": "IPython"}
+    for name in imported:
+        assert module_of.get(name, name) in top_level, f"{name} is required but never imported"
+    assert not {"jupyterlab", "ipykernel", "notebook"} & top_level
+
+
+def test_required_dev_packages(root):
+    dev = {Requirement(r).name for r in pyproject(root)["optional-dependencies"]["dev"]}
     assert {"pytest", "nbval", "papermill", "nbformat", "ruff"} <= dev
 
 
 def test_makefile_targets_and_ci(root):
     makefile = (root / "Makefile").read_text()
-    for target in ("lab", "test", "run", "bench", "clean"):
+    for target in ("lab", "test", "test-colab", "test-gpu", "student", "run", "bench", "clean"):
         assert re.search(rf"^{target}:", makefile, re.M), target
-    assert "--nbval-lax --nbval-current-env notebooks/" in makefile
+    assert "--nbval-lax --nbval-current-env notebooks/[0-9][0-9]_*.ipynb" in makefile
+    assert re.search(r"^test: .*\bnotebooks\b.*\btest-colab\b", makefile, re.M)
+    assert "-e '.[lab,dev]'" in makefile
     ci = (root / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.M)
 

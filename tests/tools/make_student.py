@@ -1,6 +1,8 @@
 """Student copies of the notebooks: every `solution`-tagged cell becomes a stub to fill in.
 
 Usage: python tests/tools/make_student.py NOTEBOOK_DIR OUTPUT_DIR
+`make student` writes them to notebooks/student/, where they are committed: each notebook's
+"Open in Colab" badge opens its student copy, and a hygiene test fails when one is out of date.
 A function keeps its signature and docstring and raises NotImplementedError; a variable is set
 to None; the `assert checks.X(...)` lines that prove the reference solution go. The checker cell
 that follows each exercise then reports "not solved yet", and "Run all" completes: cells that
@@ -59,6 +61,10 @@ def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if "solution" in tags:
             cell.source = stub_source(cell.source)
             cell.metadata["tags"] = [t if t != "solution" else "exercise" for t in tags]
+            hidden = cell.metadata.get("jupyter", {})
+            hidden.pop("source_hidden", None)  # the stub is the learner's to see and fill in
+            if "jupyter" in cell.metadata and not hidden:
+                del cell.metadata["jupyter"]
     title = nb.cells[0]
     if title.cell_type == "markdown" and STUDENT_NOTE not in title.source:
         first, _, rest = title.source.partition("\n")

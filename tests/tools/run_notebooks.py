@@ -1,11 +1,13 @@
 """Execute every notebook headless with papermill and print a per-notebook wall-time table.
 
 Usage: python tests/tools/run_notebooks.py NOTEBOOK_DIR OUTPUT_DIR [-p NAME VALUE ...]
-                                           [--report FILE]
+                                           [--report FILE] [--compare TIMINGS_JSON]
 Each notebook runs from a scratch working directory (they must not depend on it), and its
 executed copy lands in OUTPUT_DIR. Writes OUTPUT_DIR/timings.json and, with --report, a Markdown
 run report: wall time per notebook and the key figures each one recorded with
-`course_utils.report.record`. Exits 1 if any notebook failed.
+`course_utils.report.record`. --compare puts another run's time and figures (its timings.json,
+e.g. the CPU run of `make run` beside the GPU run of `make test-gpu`) next to this run's; a file
+that does not exist is skipped with a note. Exits 1 if any notebook failed.
 """
 
 from __future__ import annotations
@@ -59,25 +61,57 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def format_report(rows: list[dict], parameters: dict) -> str:
-    """The Markdown run report: one row per notebook, its figures in the last column."""
+def _device_line() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"CUDA ({torch.cuda.get_device_name()})"
+    return "CPU"
+
+
+def _figures_cell(figures: list[dict], other: list[dict] | None) -> str:
+    """This run's figures, each followed by the compared run's value of the same name."""
+    theirs = {f["name"]: f for f in other or []}
+    shown = []
+    for figure in figures:
+        text = format_figure(figure)
+        if figure["name"] in theirs:
+            text += f" (compared run: {format_figure(theirs[figure['name']]).split(': ', 1)[1]})"
+        shown.append(text)
+    return "<br>".join(shown) or "-"
+
+
+def format_report(rows: list[dict], parameters: dict, compared: list[dict] | None = None,
+                  compared_label: str = "") -> str:
+    """The Markdown run report: one row per notebook, its figures in the last column; with
+    `compared` (another run's rows), that run's wall time and figure values beside this one's."""
     import platform
 
     import torch
 
     params = ", ".join(f"{k}={v!r}" for k, v in parameters.items()) or "defaults"
+    by_name = {r["notebook"]: r for r in compared or []}
+    header = ["notebook", "wall time"] + (["compared run"] if compared is not None else []) + [
+        "budget", "status", "key figures"]
     lines = ["# Run report", "",
              f"{time.strftime('%Y-%m-%d %H:%M')} · Python {platform.python_version()} · "
-             f"torch {torch.__version__} · {'CUDA' if torch.cuda.is_available() else 'CPU'} · "
-             f"parameters: {params}", "",
-             "| notebook | wall time | budget | status | key figures |",
-             "|---|---|---|---|---|"]
+             f"torch {torch.__version__} · {_device_line()} · parameters: {params}", ""]
+    if compared is not None:
+        lines += [f"Compared run: {compared_label}", ""]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
-        figures = "<br>".join(format_figure(f) for f in r["figures"]) or "-"
+        other = by_name.get(r["notebook"])
+        figures = _figures_cell(r["figures"], other["figures"] if other else None)
         status, figures = (text.replace("|", "\\|") for text in (r["status"], figures))  # Markdown
-        lines.append(f"| {r['notebook']} | {r['seconds']:.1f} s | {budget(r['notebook']):.0f} s "
-                     f"| {status} | {figures} |")
-    lines.append(f"| total | {sum(r['seconds'] for r in rows):.1f} s | | | |")
+        cells = [r["notebook"], f"{r['seconds']:.1f} s"]
+        if compared is not None:
+            cells.append(f"{other['seconds']:.1f} s" if other else "-")
+        cells += [f"{budget(r['notebook']):.0f} s", status, figures]
+        lines.append("| " + " | ".join(cells) + " |")
+    total = [f"{sum(r['seconds'] for r in rows):.1f} s"]
+    if compared is not None:
+        total.append(f"{sum(r['seconds'] for r in compared):.1f} s")
+    lines.append("| " + " | ".join(["total", *total, "", "", ""]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -88,6 +122,8 @@ def main() -> int:
     parser.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="papermill parameter (Python literal), e.g. -p SEED 1")
     parser.add_argument("--report", type=Path, default=None, help="write the Markdown report here")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another run's timings.json to show beside this run in the report")
     args = parser.parse_args()
     parameters = {name: ast.literal_eval(value) for name, value in args.p}
     args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -101,8 +137,15 @@ def main() -> int:
         rows.append(run_one(nb, args.output_dir, parameters))
     print(format_table(rows))
     (args.output_dir / "timings.json").write_text(json.dumps(rows, indent=2))
+    compared = None
+    if args.compare is not None:
+        if args.compare.is_file():
+            compared = json.loads(args.compare.read_text())
+        else:
+            print(f"--compare: {args.compare} does not exist; the report shows this run alone")
     if args.report is not None:
-        args.report.write_text(format_report(rows, parameters))
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(format_report(rows, parameters, compared, str(args.compare)))
         print(f"run report: {args.report}")
     return 0 if all(r["status"] == "ok" for r in rows) else 1
 

@@ -1,5 +1,8 @@
 """Write the identical setup cell and the "Open in Colab" badge into every course notebook.
 
+It also starts every `solution`-tagged cell collapsed in JupyterLab (its input hidden), so that a
+learner working in the instructor copy does not see an answer by accident.
+
 Usage: python tests/tools/sync_notebooks.py [--check]
 Both come from tests/notebook_rules.py, which reads the repository URL from pyproject's
 [project.urls]: change the URL there, run this (`make sync`), and every notebook follows.
@@ -33,6 +36,9 @@ def synced(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     else:
         first, _, rest = title.source.partition("\n")
         title.source = f"{first}\n\n{badge}\n" + (f"\n{rest.lstrip(chr(10))}" if rest else "")
+    for cell in nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     code = [c for c in nb.cells if c.cell_type == "code"]
     setup = setup_cell_source()
     if code and code[0].source.startswith("# Setup (identical in every notebook)"):

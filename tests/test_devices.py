@@ -1,0 +1,117 @@
+"""Helpers follow the model's device and dtype, checked without a GPU.
+
+The `meta` device stands in for a GPU: a device other than the CPU on which nothing is computed
+(shapes only). A helper that forgets to move its input to the model's device fails there exactly
+as it would on CUDA ("expected ... on device meta"). Results documented as returned on the CPU
+come back through `.cpu()` / `.to("cpu")`, which `CopyOutOfMeta` answers with zeros of the right
+shape and dtype (a meta tensor has no values to copy), so their device and shape can be checked.
+"""
+
+import pytest
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from course_utils import fcn, gap, models, summary, train, unet
+from course_utils import receptive_field as rf
+
+META = torch.device("meta")
+
+
+class CopyOutOfMeta(TorchFunctionMode):
+    """Within this mode, copying a meta tensor to the CPU gives zeros of its shape and dtype."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in (torch.Tensor.cpu, torch.Tensor.to) and args and isinstance(
+                args[0], torch.Tensor) and args[0].is_meta:
+            target = "cpu" if func is torch.Tensor.cpu else kwargs.get(
+                "device", args[1] if len(args) > 1 else None)
+            if isinstance(target, (str, torch.device)) and torch.device(target).type == "cpu":
+                return torch.zeros(args[0].shape, dtype=args[0].dtype)
+        return func(*args, **kwargs)
+
+
+def _inputs_on_the_weights_device(module, inputs):
+    weight = next(module.parameters(recurse=False))
+    for x in inputs:
+        if isinstance(x, torch.Tensor) and x.device != weight.device:
+            raise RuntimeError(f"{type(module).__name__} on {weight.device} got an input on "
+                               f"{x.device}")
+
+
+def on_meta(model: nn.Module) -> nn.Module:
+    """`model` on the meta device; each layer with weights also checks its inputs' device
+    (some meta kernels, e.g. convolution's, accept a CPU input where CUDA would refuse it)."""
+    for module in model.modules():
+        if next(module.parameters(recurse=False), None) is not None:
+            module.register_forward_pre_hook(_inputs_on_the_weights_device)
+    return model.to(META)
+
+
+def test_the_stand_in_catches_an_input_left_on_the_cpu():
+    model = on_meta(models.lenet5())
+    with pytest.raises(RuntimeError, match="Conv2d on meta got an input on cpu"):
+        model(torch.zeros(1, 1, 32, 32))
+    with CopyOutOfMeta():
+        out = model(torch.zeros(1, 1, 32, 32, device=META)).cpu()
+    assert out.device.type == "cpu" and out.shape == (1, 10)
+
+
+def test_predict_runs_on_the_given_device_and_returns_on_the_cpu():
+    model = on_meta(models.lenet5())
+    with CopyOutOfMeta():
+        logits = train.predict(model, torch.randn(5, 1, 32, 32), batch_size=2, device=META)
+    assert logits.device.type == "cpu" and logits.shape == (5, 10)
+
+
+def test_dense_predictions_move_the_image_to_the_model_and_return_on_the_cpu():
+    classifier = on_meta(models.lenet5())
+    net = on_meta(fcn.to_fully_convolutional(models.lenet5(), (1, 32, 32)))
+    image = torch.randn(1, 40, 44)
+    with CopyOutOfMeta():
+        windows = fcn.sliding_window_predict(classifier, image, 32, 4)
+        scores = fcn.fcn_predict(net, image)
+        dense = fcn.shift_and_stitch(net, image)
+    assert windows.device.type == scores.device.type == dense.device.type == "cpu"
+    assert windows.shape == scores.shape == (10, 3, 4) and dense.shape == (10, 9, 13)
+
+
+def test_migrations_keep_the_models_device():
+    migrated = fcn.to_fully_convolutional(on_meta(models.lenet5()), (1, 32, 32))
+    assert {p.device for p in migrated.parameters()} == {META}
+    assert {p.device for p in fcn.atrous(migrated).parameters()} == {META}
+
+
+def test_migrations_keep_the_models_dtype():
+    torch.manual_seed(0)
+    classifier = models.lenet5().double().eval()
+    migrated = fcn.to_fully_convolutional(classifier, (1, 32, 32))
+    assert {p.dtype for p in migrated.parameters()} == {torch.float64}
+    x = torch.randn(4, 1, 32, 32, dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(migrated(x).flatten(1), classifier(x), atol=1e-12)
+    assert {p.dtype for p in fcn.atrous(migrated).parameters()} == {torch.float64}
+    dense = fcn.shift_and_stitch(migrated, torch.randn(1, 36, 36, dtype=torch.float64))
+    assert dense.dtype == torch.float64
+
+
+def test_overlap_tile_runs_on_the_networks_device_and_returns_on_the_cpu():
+    net = on_meta(models.UNet(1, 2, depth=2, base_width=4, padding=0))
+    tile = 92
+    with CopyOutOfMeta():
+        scores = unet.overlap_tile_predict(net, torch.randn(1, 70, 90), tile)
+    assert scores.device.type == "cpu" and scores.shape == (2, 70, 90)
+
+
+def test_class_activation_maps_return_on_the_cpu():
+    net = on_meta(models.nin("gap", input_size=28))
+    with CopyOutOfMeta():
+        maps = gap.class_activation_maps(net, torch.randn(2, 1, 28, 28))
+    assert maps.device.type == "cpu" and maps.shape == (2, 10, 28, 28)
+
+
+def test_introspection_runs_on_the_models_device():
+    model = on_meta(models.lenet5())
+    assert summary.summary(model, (1, 32, 32)).total == 61_706
+    assert rf.receptive_fields(model, (1, 32, 32)).final.size == (32, 32)
