@@ -85,10 +85,12 @@ test-colab: setup $(COLAB_STAMP)
 	COLAB_PYTHON=$(abspath $(COLAB_VENV))/bin/python $(PY) -m pytest -m colab -p no:cacheprovider \
 		tests/test_colab_runtime.py $(PYTEST_ARGS)
 
-# Every notebook with DEVICE="cuda" (fails without a GPU); the report puts each notebook's time
-# and figures next to the CPU run's (build/executed/, `make run`) when there is one.
+# The device tests on the real GPU, then every notebook with DEVICE="cuda" (fails without a GPU);
+# the report puts each notebook's time and figures next to the CPU run's (build/executed/ from
+# `make run`) when there is one.
 test-gpu: setup
 	$(PY) -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else "test-gpu: no CUDA GPU here")'
+	$(PY) -m pytest -p no:cacheprovider tests/test_devices.py $(PYTEST_ARGS)
 	$(PY) tests/tools/run_notebooks.py notebooks build/gpu -p DEVICE '"cuda"' \
 		--report build/gpu/report.md --compare build/executed/timings.json
 

@@ -1,10 +1,11 @@
-"""Helpers follow the model's device and dtype, checked without a GPU.
+"""Helpers follow the model's device and dtype, checked without a GPU (and on one, if present).
 
 The `meta` device stands in for a GPU: a device other than the CPU on which nothing is computed
 (shapes only). A helper that forgets to move its input to the model's device fails there exactly
 as it would on CUDA ("expected ... on device meta"). Results documented as returned on the CPU
 come back through `.cpu()` / `.to("cpu")`, which `CopyOutOfMeta` answers with zeros of the right
 shape and dtype (a meta tensor has no values to copy), so their device and shape can be checked.
+Where CUDA is available (`make test-gpu`), the same tests also run on the real GPU.
 """
 
 import pytest
@@ -16,6 +17,7 @@ from course_utils import fcn, gap, models, summary, train, unet
 from course_utils import receptive_field as rf
 
 META = torch.device("meta")
+OTHER_DEVICES = [META] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
 
 
 class CopyOutOfMeta(TorchFunctionMode):
@@ -40,34 +42,42 @@ def _inputs_on_the_weights_device(module, inputs):
                                f"{x.device}")
 
 
-def on_meta(model: nn.Module) -> nn.Module:
-    """`model` on the meta device; each layer with weights also checks its inputs' device
-    (some meta kernels, e.g. convolution's, accept a CPU input where CUDA would refuse it)."""
-    for module in model.modules():
-        if next(module.parameters(recurse=False), None) is not None:
-            module.register_forward_pre_hook(_inputs_on_the_weights_device)
-    return model.to(META)
+@pytest.fixture(params=OTHER_DEVICES, ids=str)
+def device(request) -> torch.device:
+    return request.param
 
 
-def test_the_stand_in_catches_an_input_left_on_the_cpu():
-    model = on_meta(models.lenet5())
-    with pytest.raises(RuntimeError, match="Conv2d on meta got an input on cpu"):
+@pytest.fixture
+def on_device(device):
+    """Put a model on the device; each layer with weights also checks its inputs' device (some
+    meta kernels, e.g. convolution's, accept a CPU input where CUDA would refuse it)."""
+    def move(model: nn.Module) -> nn.Module:
+        for module in model.modules():
+            if next(module.parameters(recurse=False), None) is not None:
+                module.register_forward_pre_hook(_inputs_on_the_weights_device)
+        return model.to(device)
+    return move
+
+
+def test_the_stand_in_catches_an_input_left_on_the_cpu(device, on_device):
+    model = on_device(models.lenet5())
+    with pytest.raises(RuntimeError, match=f"Conv2d on {device}.* got an input on cpu"):
         model(torch.zeros(1, 1, 32, 32))
     with CopyOutOfMeta():
-        out = model(torch.zeros(1, 1, 32, 32, device=META)).cpu()
+        out = model(torch.zeros(1, 1, 32, 32, device=device)).cpu()
     assert out.device.type == "cpu" and out.shape == (1, 10)
 
 
-def test_predict_runs_on_the_given_device_and_returns_on_the_cpu():
-    model = on_meta(models.lenet5())
+def test_predict_runs_on_the_given_device_and_returns_on_the_cpu(device, on_device):
+    model = on_device(models.lenet5())
     with CopyOutOfMeta():
-        logits = train.predict(model, torch.randn(5, 1, 32, 32), batch_size=2, device=META)
+        logits = train.predict(model, torch.randn(5, 1, 32, 32), batch_size=2, device=device)
     assert logits.device.type == "cpu" and logits.shape == (5, 10)
 
 
-def test_dense_predictions_move_the_image_to_the_model_and_return_on_the_cpu():
-    classifier = on_meta(models.lenet5())
-    net = on_meta(fcn.to_fully_convolutional(models.lenet5(), (1, 32, 32)))
+def test_dense_predictions_move_the_image_to_the_model_and_return_on_the_cpu(on_device):
+    classifier = on_device(models.lenet5())
+    net = on_device(fcn.to_fully_convolutional(models.lenet5(), (1, 32, 32)))
     image = torch.randn(1, 40, 44)
     with CopyOutOfMeta():
         windows = fcn.sliding_window_predict(classifier, image, 32, 4)
@@ -77,10 +87,10 @@ def test_dense_predictions_move_the_image_to_the_model_and_return_on_the_cpu():
     assert windows.shape == scores.shape == (10, 3, 4) and dense.shape == (10, 9, 13)
 
 
-def test_migrations_keep_the_models_device():
-    migrated = fcn.to_fully_convolutional(on_meta(models.lenet5()), (1, 32, 32))
-    assert {p.device for p in migrated.parameters()} == {META}
-    assert {p.device for p in fcn.atrous(migrated).parameters()} == {META}
+def test_migrations_keep_the_models_device(device, on_device):
+    migrated = fcn.to_fully_convolutional(on_device(models.lenet5()), (1, 32, 32))
+    assert {p.device.type for p in migrated.parameters()} == {device.type}
+    assert {p.device.type for p in fcn.atrous(migrated).parameters()} == {device.type}
 
 
 def test_migrations_keep_the_models_dtype():
@@ -96,22 +106,22 @@ def test_migrations_keep_the_models_dtype():
     assert dense.dtype == torch.float64
 
 
-def test_overlap_tile_runs_on_the_networks_device_and_returns_on_the_cpu():
-    net = on_meta(models.UNet(1, 2, depth=2, base_width=4, padding=0))
+def test_overlap_tile_runs_on_the_networks_device_and_returns_on_the_cpu(on_device):
+    net = on_device(models.UNet(1, 2, depth=2, base_width=4, padding=0))
     tile = 92
     with CopyOutOfMeta():
         scores = unet.overlap_tile_predict(net, torch.randn(1, 70, 90), tile)
     assert scores.device.type == "cpu" and scores.shape == (2, 70, 90)
 
 
-def test_class_activation_maps_return_on_the_cpu():
-    net = on_meta(models.nin("gap", input_size=28))
+def test_class_activation_maps_return_on_the_cpu(on_device):
+    net = on_device(models.nin("gap", input_size=28))
     with CopyOutOfMeta():
         maps = gap.class_activation_maps(net, torch.randn(2, 1, 28, 28))
     assert maps.device.type == "cpu" and maps.shape == (2, 10, 28, 28)
 
 
-def test_introspection_runs_on_the_models_device():
-    model = on_meta(models.lenet5())
+def test_introspection_runs_on_the_models_device(on_device):
+    model = on_device(models.lenet5())
     assert summary.summary(model, (1, 32, 32)).total == 61_706
     assert rf.receptive_fields(model, (1, 32, 32)).final.size == (32, 32)
