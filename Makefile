@@ -23,11 +23,13 @@ COLAB_STAMP := $(COLAB_VENV)/.installed-stamp
 COLAB_PYTHON ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3.13 python3.12 \
 	$(HOME)/.pyenv/versions/3.12*/bin/python3.12 $(PYTHON); do $$p -c '' >/dev/null 2>&1 && { echo $$p; break; }; done)
 PIP_QUIET := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
-.PHONY: help setup lab test lint unit widgets7 notebooks test-colab test-gpu test-browser run site student sync bench clean distclean
+.PHONY: help setup lab check test lint unit widgets7 notebooks test-colab test-gpu test-browser run site student sync bench clean distclean
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab on notebooks/"
-	@echo "make test   set up .venv, lint, unit tests (+ widgets on ipywidgets 7.7.1), notebooks via nbval"
+	@echo "make check  lint + unit tests that execute no notebook (the fast inner loop, <= 3 min)"
+	@echo "make test   set up .venv, lint, unit tests (+ widgets on ipywidgets 7.7.1), notebooks via nbval,"
+	@echo "            the Colab emulation and the browser test: everything"
 	@echo "make test-colab    Colab's pinned runtime in .venv-colab: the setup cell changes nothing, notebooks run"
 	@echo "make test-gpu      every notebook with DEVICE=\"cuda\" (needs a GPU), build/gpu/report.md"
 	@echo "make test-browser  JupyterLab in the system Chromium: run notebook 02, move a slider"
@@ -47,14 +49,21 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Also installs the git pre-commit hook (ruff, notebooks without outputs) in a git checkout.
 lab: setup
+	@if [ -d .git ]; then $(VENV)/bin/pre-commit install -f >/dev/null && echo "pre-commit hook installed"; fi
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check course_utils tests notebooks
+	$(VENV)/bin/ruff check course_utils tools tests notebooks
 
 unit: setup
 	$(PY) -m pytest tests -m "not browser and not colab" $(PYTEST_ARGS)
+
+# The fast inner loop: lint + every unit test that executes no notebook (target <= 3 min).
+check: lint
+	$(PY) -m pytest tests -m "not notebook and not browser and not colab" -p no:cacheprovider \
+		$(PYTEST_ARGS)
 
 # Colab ships ipywidgets 7.7.1: run the widget tests against it too (it goes first on the path).
 $(IPYW7)/.stamp: | $(STAMP)
@@ -91,7 +100,7 @@ test-colab: setup $(COLAB_STAMP)
 test-gpu: setup
 	$(PY) -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else "test-gpu: no CUDA GPU here")'
 	$(PY) -m pytest -p no:cacheprovider tests/test_devices.py $(PYTEST_ARGS)
-	$(PY) tests/tools/run_notebooks.py notebooks build/gpu -p DEVICE '"cuda"' \
+	$(PY) -m tools.run_notebooks notebooks build/gpu -p DEVICE '"cuda"' \
 		--report build/gpu/report.md --compare build/executed/timings.json
 
 # JupyterLab in a real browser, driven by Playwright with the system Chromium (never downloads
@@ -105,19 +114,19 @@ test-browser: setup
 test: lint unit widgets7 notebooks test-colab $(if $(CHROMIUM),test-browser,)
 
 run: setup
-	$(PY) tests/tools/run_notebooks.py notebooks build/executed --report build/report.md
+	$(PY) -m tools.run_notebooks notebooks build/executed --report build/report.md
 
 site: setup
-	$(PY) tests/tools/build_site.py notebooks build/site --executed build/executed
+	$(PY) -m tools.build_site notebooks build/site --executed build/executed
 
 student: setup
-	$(PY) tests/tools/make_student.py notebooks notebooks/student
+	$(PY) -m tools.make_student notebooks notebooks/student
 
 sync: setup
-	$(PY) tests/tools/sync_notebooks.py
+	$(PY) -m tools.sync_notebooks
 
 bench: setup
-	$(PY) tests/bench/run_bench.py build/bench.json
+	$(PY) -m tools.bench build/bench.json
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache course_utils.egg-info

@@ -330,12 +330,11 @@ def transposed_output_size(fn: Callable[..., int]) -> CheckResult:
             return failure
         if got == expected:
             continue
-        if a and got == (i - 1) * s - 2 * p + k:
-            hint = "output_padding is added too."
-        elif got == (i - 1) * s + k + a:
-            hint = "padding removes 2p (it is the padding of the convolution being undone)."
-        else:
-            hint = "o = (i - 1) * s - 2p + k + output_padding."
+        hint = next(text for wrong, text in (
+            (a and got == (i - 1) * s - 2 * p + k, "output_padding is added too."),
+            (got == (i - 1) * s + k + a,
+             "padding removes 2p (it is the padding of the convolution being undone)."),
+            (True, "o = (i - 1) * s - 2p + k + output_padding.")) if wrong)
         return CheckResult(name, False, f"i={i}, k={k}, s={s}, p={p}, output_padding={a}: "
                                         f"got {got}, expected {expected}. Hint: {hint}")
     return CheckResult(name, True, f"matches nn.ConvTranspose2d on {len(cases)} layers.")

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._core import check_tensor, described, eval_mode, model_device, model_dtype
+
 
 def split_gap_model(model: nn.Module) -> tuple[nn.Sequential, nn.Linear | None]:
     """(features, linear) of a GAP classifier.
@@ -47,25 +49,19 @@ def class_activation_maps(model: nn.Module, images: torch.Tensor,
     Runs in eval mode without gradients; the model's mode is restored.
     """
     features, linear = split_gap_model(model)
-    if not isinstance(images, torch.Tensor) or images.ndim != 4 or not images.is_floating_point():
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"images must be a float tensor of shape (N, C, H, W); got {shape}")
-    was_training = model.training
-    model.eval()
-    try:
-        device = next(model.parameters()).device
-        with torch.no_grad():
-            maps = features(images.to(device))
-            if linear is not None:
-                if maps.shape[1] != linear.in_features:
-                    raise ValueError(f"the features give {maps.shape[1]} maps but the Linear head "
-                                     f"expects {linear.in_features}")
-                maps = torch.einsum("ck,nkhw->nchw", linear.weight, maps)
-            if upsample:
-                maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear",
-                                     align_corners=False)
-    finally:
-        model.train(was_training)
+    if not (isinstance(images, torch.Tensor) and images.ndim == 4 and images.is_floating_point()):
+        raise ValueError(f"images must be a float tensor of shape (N, C, H, W); got "
+                         f"{described(images)}")
+    with eval_mode(model), torch.no_grad():
+        maps = features(images.to(model_device(model), model_dtype(model)))
+        if linear is not None:
+            if maps.shape[1] != linear.in_features:
+                raise ValueError(f"the features give {maps.shape[1]} maps but the Linear head "
+                                 f"expects {linear.in_features}")
+            maps = torch.einsum("ck,nkhw->nchw", linear.weight, maps)
+        if upsample:
+            maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear",
+                                 align_corners=False)
     return maps.cpu()
 
 
@@ -75,8 +71,7 @@ def class_activation_map(model: nn.Module, image: torch.Tensor, class_index: int
     (or (h, w) at the feature resolution with upsample=False). See `class_activation_maps`.
     """
     if not isinstance(image, torch.Tensor) or image.ndim != 3:
-        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
-        raise ValueError(f"image must be a tensor of shape (C, H, W); got {shape} "
+        raise ValueError(f"image must be a tensor of shape (C, H, W); got {described(image)} "
                          "(use class_activation_maps for a batch (N, C, H, W))")
     maps = class_activation_maps(model, image[None], upsample=upsample)[0]
     num_classes = maps.shape[0]
@@ -94,9 +89,7 @@ def cam_segmentation(maps: torch.Tensor, threshold: float = 0.5) -> torch.Tensor
     largest value over all classes, else it is background (label 0). Returns (N, H, W) int64 in
     the canvas convention 0 = background, c + 1 = class c.
     """
-    if not isinstance(maps, torch.Tensor) or maps.ndim != 4:
-        shape = tuple(maps.shape) if isinstance(maps, torch.Tensor) else type(maps).__name__
-        raise ValueError(f"maps must be a tensor of shape (N, K, H, W); got {shape}")
+    check_tensor(maps, "maps", 4, "be a tensor of shape (N, K, H, W)")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1]; got {threshold}")
     best, label = maps.max(dim=1)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-VOID = 255
+from .data.labels import VOID
 
 
 def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int,

@@ -1,12 +1,17 @@
-"""Small networks of the lecture, as named `nn.Sequential`s (easy to inspect and convert)."""
+"""Small classifiers of the lecture, as named `nn.Sequential`s (easy to inspect and convert):
+LeNet-5, an MLP, VGG feature stacks, the VGG-style digit classifier that FCNs build on, NiN.
+
+The FCN (`fcn.SkipFCN`) and the U-Net (`unet.UNet`) live in their own modules, next to what
+belongs to them.
+"""
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 
+import torch
 from torch import nn
-
-from .unet import UNet as UNet  # re-exported: the U-Net lives with its sizes and weight map
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
@@ -85,14 +90,49 @@ def vgg_features(cfg=VGG16_CFG, in_channels: int = 3) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+class FeatureMaps(nn.Module):
+    """A chain of stages whose forward returns every stage's output by name, as torchvision's
+    backbones return named feature maps: {name: (N, channels[name], H / strides[name], ...)}."""
+
+    def __init__(self, stages: OrderedDict[str, nn.Module], strides: dict[str, int]):
+        super().__init__()
+        self.stages = nn.ModuleDict(stages)
+        self.strides = dict(strides)
+
+    @property
+    def channels(self) -> dict[str, int]:
+        """Channels of each map: the out_channels of the stage's last convolution."""
+        return {name: [m for m in stage.modules() if isinstance(m, nn.Conv2d)][-1].out_channels
+                for name, stage in self.stages.items()}
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        maps = {}
+        for name, stage in self.stages.items():
+            x = stage(x)
+            maps[name] = x
+        return maps
+
+
+class DigitVGG(nn.Sequential):
+    """The classifier `digit_vgg` builds. Its contract with FCNs: `feature_maps()` returns its
+    convolutional body as named maps pool1..pool5 (pool k at stride 2^k), and `fc6` is its first
+    fully connected layer (the one an FCN turns into a convolution)."""
+
+    def feature_maps(self) -> FeatureMaps:
+        """A copy of the five blocks as `FeatureMaps` named pool1..pool5."""
+        stages = OrderedDict((f"pool{k}", copy.deepcopy(self.get_submodule(f"block{k}")))
+                             for k in range(1, 6))
+        return FeatureMaps(stages, {f"pool{k}": 2 ** k for k in range(1, 6)})
+
+
 def digit_vgg(widths: tuple[int, ...] = (16, 32, 64, 64, 64), hidden: int = 128,
-              num_classes: int = 10, convs_per_block: int = 1) -> nn.Sequential:
+              num_classes: int = 10, convs_per_block: int = 1) -> DigitVGG:
     """A small VGG-style digit classifier: 5 blocks of (3x3 conv + ReLU) x convs_per_block and
     a 2x2 max-pool.
 
     A 32x32 digit becomes widths[-1] x 1 x 1 after block5 (as 224 -> 7 in VGG16), then
-    flatten -> fc6 (hidden) -> ReLU -> fc7 (classes). Blocks are named block1..block5 so that
-    FCNs can tap pool3 (stride 8) and pool4 (stride 16).
+    flatten -> fc6 (hidden) -> ReLU -> fc7 (classes). FCNs tap its named feature maps
+    (`DigitVGG.feature_maps`: pool3 at stride 8, pool4 at 16, pool5 at 32).
     """
     if len(widths) != 5 or min(widths) < 1:
         raise ValueError(f"widths must give 5 positive channel counts; got {widths}")
@@ -108,7 +148,7 @@ def digit_vgg(widths: tuple[int, ...] = (16, 32, 64, 64, 64), hidden: int = 128,
         layers.append((f"block{b}", nn.Sequential(*block, nn.MaxPool2d(2))))
     layers += [("flatten", nn.Flatten()), ("fc6", nn.Linear(channels, hidden)),
                ("relu6", nn.ReLU()), ("fc7", nn.Linear(hidden, num_classes))]
-    return nn.Sequential(OrderedDict(layers))
+    return DigitVGG(OrderedDict(layers))
 
 
 NIN_HEADS = ("fc", "fc_dropout", "gap")

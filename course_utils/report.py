@@ -2,7 +2,7 @@
 
 `record` shows one line in the notebook and attaches the figure to the cell's output under its
 own MIME type, so the figure travels inside the executed notebook: no file, no global state.
-`figures_of` reads them back from an executed notebook.
+The run tools read them back (`tools/figures.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import numbers
 MIME = "application/vnd.course-utils.figure+json"
 
 
-def _format(value: float | int | str) -> str:
+def format_value(value: float | int | str) -> str:
+    """How a recorded value is shown: integers with thousands separators, reals to 4 digits."""
     if isinstance(value, numbers.Integral):
         return f"{value:,}"
     if isinstance(value, numbers.Real):
@@ -37,7 +38,7 @@ def record(name: str, value: float | int | str, unit: str = ""):
         raise TypeError(f"unit must be a string; got {type(unit).__name__}")
     number = value if isinstance(value, str) else (
         int(value) if isinstance(value, numbers.Integral) else float(value))
-    text = f"recorded: {name} = {_format(value)}" + (f" {unit}" if unit else "")
+    text = f"recorded: {name} = {format_value(value)}" + (f" {unit}" if unit else "")
     try:
         from IPython import get_ipython
         shell = get_ipython()
@@ -51,22 +52,3 @@ def record(name: str, value: float | int | str, unit: str = ""):
         display({"text/plain": text, MIME: {"name": name, "value": number, "unit": unit}},
                 raw=True)
     return value
-
-
-def figures_of(notebook) -> list[dict]:
-    """The figures recorded in an executed notebook (an nbformat node or its dict), in order:
-    [{"name": ..., "value": ..., "unit": ...}, ...]."""
-    cells = notebook["cells"] if isinstance(notebook, dict) else notebook.cells
-    found = []
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            figure = output.get("data", {}).get(MIME)
-            if figure is not None:
-                found.append(dict(figure))
-    return found
-
-
-def format_figure(figure: dict) -> str:
-    """'name: value unit' for the report."""
-    unit = f" {figure['unit']}" if figure.get("unit") else ""
-    return f"{figure['name']}: {_format(figure['value'])}{unit}"

@@ -1,12 +1,16 @@
-"""A Keras-style `model.summary()` for PyTorch modules, and per-layer outputs."""
+"""Model introspection: a Keras-style `model.summary()`, per-layer outputs, parameter and FLOP
+counts, and the total stride of a network."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+
+from ._core import check_size, eval_mode, model_device, model_dtype
 
 
 @dataclass
@@ -64,20 +68,8 @@ def _human_bytes(n: int) -> str:
 
 
 def _check_input_size(input_size: Sequence[int]) -> tuple[int, ...]:
-    if isinstance(input_size, int) or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in input_size
-    ):
-        raise ValueError(
-            f"input_size must be a tuple of positive ints without the batch dimension, "
-            f"e.g. (1, 32, 32) for (C, H, W); got {input_size!r}"
-        )
-    return tuple(input_size)
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    for tensor in list(model.parameters()) + list(model.buffers()):
-        return tensor.device
-    return torch.device("cpu")
+    return check_size(input_size, "input_size", None, "a tuple of positive ints without the "
+                      "batch dimension, e.g. (1, 32, 32) for (C, H, W)")
 
 
 def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -86,17 +78,14 @@ def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 def _run_with_hooks(model: nn.Module, x: torch.Tensor, hook) -> None:
     handles = [m.register_forward_hook(hook(name)) for name, m in _leaves(model)]
-    was_training = model.training
-    model.eval()
     try:
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             model(x)
     except Exception as err:
         raise ValueError(
             f"model could not run on an input of shape {tuple(x.shape)}: {err}"
         ) from err
     finally:
-        model.train(was_training)
         for h in handles:
             h.remove()
 
@@ -120,7 +109,7 @@ def summary(model: nn.Module, input_size: Sequence[int]) -> Summary:
 
         return record
 
-    x = torch.zeros((1, *size), device=_model_device(model))
+    x = torch.zeros((1, *size), device=model_device(model), dtype=model_dtype(model))
     _run_with_hooks(model, x, hook)
     seen: set[str] = set()
     for row in rows:  # a module called twice shows its parameters once
@@ -161,5 +150,40 @@ def layer_outputs(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
 
         return record
 
-    _run_with_hooks(model, x.to(_model_device(model)), hook)
+    _run_with_hooks(model, x.to(model_device(model), model_dtype(model)), hook)
     return outputs
+
+
+def conv_flops(model: nn.Module, input_shape: tuple[int, int, int]) -> int:
+    """Multiply-adds x 2 of all Conv2d / Linear layers for one input of shape (C, H, W), run on
+    the model's device (the meta device works: shapes only)."""
+    shape = _check_input_size(input_shape)
+    total = 0
+
+    def hook(module, inputs, output):
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            per_output = module.in_channels // module.groups * math.prod(module.kernel_size)
+            total += 2 * per_output * output.numel()
+        elif isinstance(module, nn.Linear):
+            total += 2 * module.in_features * output.numel()
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, (nn.Conv2d, nn.Linear))]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *shape, device=model_device(model), dtype=model_dtype(model)))
+    finally:
+        for h in handles:
+            h.remove()
+    return total
+
+
+def total_stride(model: nn.Module) -> int:
+    """Product of the strides of all conv/pool layers (one axis; square strides assumed)."""
+    f = 1
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            s = m.stride if m.stride is not None else m.kernel_size
+            f *= s if isinstance(s, int) else s[0]
+    return f

@@ -15,6 +15,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
+from ._core import eval_mode
 from .env import get_device
 
 Data = tuple[torch.Tensor, ...] | DataLoader
@@ -162,17 +163,15 @@ def evaluate(
     dev = device if isinstance(device, torch.device) else get_device(device)
     loader = _loader(data, batch_size, shuffle=False)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    was_training = model.training
-    model.to(dev).eval()
     total_loss, seen, right, count = 0.0, 0, 0, 0
-    for x, y, *extra in loader:
-        x, y = x.to(dev), y.to(dev)
-        logits = model(x)
-        total_loss += loss_fn(logits, y, *[t.to(dev) for t in extra]).item() * len(x)
-        seen += len(x)
-        r, c = _correct(logits, y, _ignore_index(loss_fn))
-        right, count = right + r, count + c
-    model.train(was_training)
+    with eval_mode(model.to(dev)):
+        for x, y, *extra in loader:
+            x, y = x.to(dev), y.to(dev)
+            logits = model(x)
+            total_loss += loss_fn(logits, y, *[t.to(dev) for t in extra]).item() * len(x)
+            seen += len(x)
+            r, c = _correct(logits, y, _ignore_index(loss_fn))
+            right, count = right + r, count + c
     return total_loss / max(seen, 1), right / max(count, 1)
 
 
@@ -190,8 +189,6 @@ def predict(
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         raise TypeError("x must be a floating-point torch.Tensor of shape (N, ...)")
     dev = device if isinstance(device, torch.device) else get_device(device)
-    was_training = model.training
-    model.to(dev).eval()
-    out = [model(x[i : i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]
-    model.train(was_training)
+    with eval_mode(model.to(dev)):
+        out = [model(x[i : i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]
     return torch.cat(out)

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._core import check_tensor, eval_mode, model_device, model_dtype
+
 
 def _double_conv(cin: int, cout: int, padding: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=padding), nn.ReLU(),
@@ -222,22 +224,17 @@ def overlap_tile_predict(net: UNet, image: torch.Tensor, tile: int) -> torch.Ten
     if net.padding != 0:
         raise ValueError("overlap-tile needs a valid U-Net (padding=0): with 'same' padding the "
                          "tiles see zeros at their edges and the seams show")
-    if not isinstance(image, torch.Tensor) or image.ndim != 3:
-        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
-        raise ValueError(f"image must be a tensor of shape (C, H, W); got {shape}")
+    check_tensor(image, "image", 3, "be a tensor of shape (C, H, W)")
     out_tile = unet_output_size(tile, net.depth, 0)
     border = (tile - out_tile) // 2
     height, width = image.shape[-2:]
     rows, cols = -(-height // out_tile), -(-width // out_tile)
     # mirror-pad by the border, plus enough at the bottom/right to fill the last tiles
     pad_h, pad_w = rows * out_tile - height, cols * out_tile - width
-    param = next(net.parameters())
-    padded = F.pad(image[None].to(param.device, param.dtype),
+    padded = F.pad(image[None].to(model_device(net), model_dtype(net)),
                    (border, border + pad_w, border, border + pad_h), mode="reflect")
     out = None
-    was_training = net.training
-    net.eval()
-    with torch.no_grad():
+    with eval_mode(net), torch.no_grad():
         for r in range(rows):
             for c in range(cols):
                 y, x = r * out_tile, c * out_tile
@@ -245,5 +242,4 @@ def overlap_tile_predict(net: UNet, image: torch.Tensor, tile: int) -> torch.Ten
                 if out is None:
                     out = scores.new_zeros(scores.shape[0], rows * out_tile, cols * out_tile)
                 out[:, y:y + out_tile, x:x + out_tile] = scores
-    net.train(was_training)
     return out[:, :height, :width].cpu()

@@ -14,6 +14,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ._core import check_tensor
+
 
 def _check_int(name: str, value, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -100,10 +102,8 @@ def transposed_output_size(size: int, kernel: int, stride: int = 1, padding: int
 
 
 def _check_weight(weight: torch.Tensor, x: torch.Tensor) -> tuple[int, int]:
-    if not isinstance(weight, torch.Tensor) or weight.ndim != 4:
-        shape = tuple(weight.shape) if isinstance(weight, torch.Tensor) else type(weight).__name__
-        raise ValueError(f"weight must have shape (C_in, C_out, kh, kw) like "
-                         f"ConvTranspose2d.weight; got {shape}")
+    check_tensor(weight, "weight", 4,
+                 "have shape (C_in, C_out, kh, kw) like ConvTranspose2d.weight")
     if weight.shape[0] != x.shape[1]:
         raise ValueError(f"weight has {weight.shape[0]} input channels but x has {x.shape[1]}")
     return weight.shape[-2], weight.shape[-1]
@@ -119,9 +119,7 @@ def transposed_conv_as_conv(x: torch.Tensor, weight: torch.Tensor, stride: int =
     right; negative padding crops), then convolve with stride 1 and dilation d using the kernel
     flipped in space with in/out channels swapped.
     """
-    if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must have shape (N, C_in, H, W); got {shape}")
+    check_tensor(x, "x", 4, "have shape (N, C_in, H, W)")
     kh, kw = _check_weight(weight, x)
     for size, k in ((x.shape[-2], kh), (x.shape[-1], kw)):
         transposed_output_size(size, k, stride, padding, dilation, output_padding)
@@ -143,9 +141,7 @@ def transposed_conv_as_gradient(x: torch.Tensor, weight: torch.Tensor, stride: i
     conv2d maps z (N, C_out, H', W') to y (N, C_in, H, W) with the same weight; the transposed
     convolution of x is d<conv2d(z), x>/dz — the backward pass of a convolution.
     """
-    if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must have shape (N, C_in, H, W); got {shape}")
+    check_tensor(x, "x", 4, "have shape (N, C_in, H, W)")
     kh, kw = _check_weight(weight, x)
     out_h = transposed_output_size(x.shape[-2], kh, stride, padding, dilation, output_padding)
     out_w = transposed_output_size(x.shape[-1], kw, stride, padding, dilation, output_padding)

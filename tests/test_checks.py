@@ -88,9 +88,9 @@ def test_rf_design_checker():
 
 
 def test_linear_to_conv_checker():
-    from course_utils import fcn
+    from course_utils import dense_prediction
 
-    assert checks.linear_to_conv(fcn.linear_to_conv)
+    assert checks.linear_to_conv(dense_prediction.linear_to_conv)
 
     def keras_order(linear, shape):
         c, h, w = shape

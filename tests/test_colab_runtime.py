@@ -22,8 +22,10 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
-from notebook_rules import ROOT, repository_url, setup_cell_source
 from packaging.utils import canonicalize_name
+
+from tools.figures import figures_of, format_figure
+from tools.notebook_rules import ROOT, repository_url, setup_cell_source
 
 pytestmark = pytest.mark.colab
 
@@ -153,8 +155,6 @@ def report(setup_cell_install, colab_python):
     """Rows of build/colab/report.md, written when the module's tests are done."""
     rows = []
     yield rows
-    from course_utils.report import figures_of, format_figure
-
     *_, install_s = setup_cell_install
     have = installed(colab_python)
     lines = ["# Colab emulation report", "",

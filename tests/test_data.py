@@ -47,7 +47,7 @@ def test_full_offline_falls_back_in_one_line(monkeypatch, capsys):
     def offline(pad_to):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(data, "_load_torchvision_mnist", offline)
+    monkeypatch.setattr(data.datasets, "_load_torchvision_mnist", offline)
     split = data.load_digits(full=True)
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "network unreachable" in out[0] and "embedded" in out[0]

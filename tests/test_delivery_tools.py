@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from notebook_rules import ROOT
 
-TOOLS = ROOT / "tests" / "tools"
+from tools.notebook_rules import ROOT
+from tools.run_notebooks import format_report
+
 QUICK = "05_upsampling.ipynb"
 
 
@@ -20,12 +21,14 @@ def executed(tmp_path_factory):
     notebooks.mkdir()
     shutil.copy(ROOT / "notebooks" / QUICK, notebooks / QUICK)
     report = base / "report.md"
-    done = subprocess.run([sys.executable, str(TOOLS / "run_notebooks.py"), str(notebooks),
-                           str(out), "--report", str(report)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "tools.run_notebooks", str(notebooks),
+                           str(out), "--report", str(report)],
+                          capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     return notebooks, out, report
 
 
+@pytest.mark.notebook
 def test_run_report_lists_wall_time_and_recorded_figures(executed):
     _, out, report = executed
     text = report.read_text()
@@ -38,11 +41,13 @@ def test_run_report_lists_wall_time_and_recorded_figures(executed):
     assert (out / QUICK).exists() and (out / "timings.json").exists()
 
 
+@pytest.mark.notebook
 def test_site_has_an_index_and_a_page_with_outputs(executed, tmp_path):
     notebooks, out, _ = executed
     site = tmp_path / "site"
-    done = subprocess.run([sys.executable, str(TOOLS / "build_site.py"), str(notebooks),
-                           str(site), "--executed", str(out)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "tools.build_site", str(notebooks),
+                           str(site), "--executed", str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "executing" not in done.stdout  # the executed copy was reused
     index = (site / "index.html").read_text()
@@ -53,15 +58,16 @@ def test_site_has_an_index_and_a_page_with_outputs(executed, tmp_path):
 
 
 def test_site_refuses_unknown_notebooks(tmp_path):
-    done = subprocess.run([sys.executable, str(TOOLS / "build_site.py"), str(ROOT / "notebooks"),
+    done = subprocess.run([sys.executable, "-m", "tools.build_site", str(ROOT / "notebooks"),
                            str(tmp_path), "--only", "99_nothing.ipynb"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, cwd=ROOT)
     assert done.returncode != 0 and "99_nothing.ipynb" in done.stderr
 
 
 STUDENT = "02_receptive_fields.ipynb"
 
 
+@pytest.mark.notebook
 def test_student_copy_runs_through_unsolved(tmp_path):
     """The committed copy that the Colab badge opens runs top to bottom with every exercise
     unsolved (tests/test_notebook_hygiene.py checks every copy is current and leaks nothing)."""
@@ -82,9 +88,6 @@ def test_student_copy_runs_through_unsolved(tmp_path):
 
 
 def test_report_puts_a_compared_run_beside_this_one():
-    sys.path.insert(0, str(TOOLS))
-    from run_notebooks import format_report
-
     gpu = [{"notebook": "06_skip_connections.ipynb", "seconds": 12.5, "status": "ok",
             "figures": [{"name": "mean IU FCN-8s", "value": 0.65, "unit": ""},
                         {"name": "only here", "value": 3, "unit": "s"}]}]

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from course_utils import fcn, gap, models, summary, train, unet
+from course_utils import dense_prediction, gap, models, summary, train, unet
 from course_utils import receptive_field as rf
 
 META = torch.device("meta")
@@ -77,37 +77,41 @@ def test_predict_runs_on_the_given_device_and_returns_on_the_cpu(device, on_devi
 
 def test_dense_predictions_move_the_image_to_the_model_and_return_on_the_cpu(on_device):
     classifier = on_device(models.lenet5())
-    net = on_device(fcn.to_fully_convolutional(models.lenet5(), (1, 32, 32)))
+    net = on_device(dense_prediction.to_fully_convolutional(models.lenet5(), (1, 32, 32)))
     image = torch.randn(1, 40, 44)
     with CopyOutOfMeta():
-        windows = fcn.sliding_window_predict(classifier, image, 32, 4)
-        scores = fcn.fcn_predict(net, image)
-        dense = fcn.shift_and_stitch(net, image)
+        windows = dense_prediction.sliding_window_predict(classifier, image, 32, 4)
+        scores = dense_prediction.fcn_predict(net, image)
+        dense = dense_prediction.shift_and_stitch(net, image)
     assert windows.device.type == scores.device.type == dense.device.type == "cpu"
     assert windows.shape == scores.shape == (10, 3, 4) and dense.shape == (10, 9, 13)
 
 
 def test_migrations_keep_the_models_device(device, on_device):
-    migrated = fcn.to_fully_convolutional(on_device(models.lenet5()), (1, 32, 32))
+    migrated = dense_prediction.to_fully_convolutional(on_device(models.lenet5()), (1, 32, 32))
     assert {p.device.type for p in migrated.parameters()} == {device.type}
-    assert {p.device.type for p in fcn.atrous(migrated).parameters()} == {device.type}
+    assert {p.device.type for p in dense_prediction.atrous(migrated).parameters()} == {device.type}
 
 
 def test_migrations_keep_the_models_dtype():
     torch.manual_seed(0)
     classifier = models.lenet5().double().eval()
-    migrated = fcn.to_fully_convolutional(classifier, (1, 32, 32))
+    migrated = dense_prediction.to_fully_convolutional(classifier, (1, 32, 32))
     assert {p.dtype for p in migrated.parameters()} == {torch.float64}
     x = torch.randn(4, 1, 32, 32, dtype=torch.float64)
     with torch.no_grad():
         assert torch.allclose(migrated(x).flatten(1), classifier(x), atol=1e-12)
-    assert {p.dtype for p in fcn.atrous(migrated).parameters()} == {torch.float64}
-    dense = fcn.shift_and_stitch(migrated, torch.randn(1, 36, 36, dtype=torch.float64))
-    assert dense.dtype == torch.float64
+    assert {p.dtype for p in dense_prediction.atrous(migrated).parameters()} == {torch.float64}
+    image = torch.randn(1, 36, 36, dtype=torch.float64)
+    dense = dense_prediction.shift_and_stitch(migrated, image)
+    windows = dense_prediction.sliding_window_predict(classifier, image, 32, 1)
+    assert dense.dtype == windows.dtype == torch.float64
+    assert torch.allclose(dense, windows, atol=1e-12)
+    assert dense_prediction.fcn_predict(migrated, image.float()).dtype == torch.float64
 
 
 def test_overlap_tile_runs_on_the_networks_device_and_returns_on_the_cpu(on_device):
-    net = on_device(models.UNet(1, 2, depth=2, base_width=4, padding=0))
+    net = on_device(unet.UNet(1, 2, depth=2, base_width=4, padding=0))
     tile = 92
     with CopyOutOfMeta():
         scores = unet.overlap_tile_predict(net, torch.randn(1, 70, 90), tile)
@@ -125,3 +129,25 @@ def test_introspection_runs_on_the_models_device(on_device):
     model = on_device(models.lenet5())
     assert summary.summary(model, (1, 32, 32)).total == 61_706
     assert rf.receptive_fields(model, (1, 32, 32)).final.size == (32, 32)
+
+
+def test_receptive_field_functions_follow_the_models_device(device, on_device):
+    model = on_device(models.lenet5())
+    layer = rf.receptive_fields(model, (1, 32, 32)).rows[2].name
+    with CopyOutOfMeta():
+        mask = rf.gradient.gradient_receptive_field(model, (1, 32, 32), layer)
+        erf = rf.gradient.effective_receptive_field(model, (1, 32, 32), layer, n_inputs=2,
+                                                    n_inits=1)
+    assert mask.device.type == erf.device.type == "cpu"
+    assert mask.shape == erf.shape == (32, 32)
+
+
+def test_receptive_field_functions_take_float64_models():
+    model = models.lenet5()
+    layer = rf.receptive_fields(model, (1, 32, 32)).rows[2].name
+    mask = rf.gradient.gradient_receptive_field(model, (1, 32, 32), layer)
+    assert torch.equal(rf.gradient.gradient_receptive_field(model.double(), (1, 32, 32), layer),
+                       mask)
+    assert rf.receptive_fields(model, (1, 32, 32)).rows[2].height.size == int(mask.any(1).sum())
+    erf = rf.gradient.effective_receptive_field(model, (1, 32, 32), layer, n_inputs=2, n_inits=1)
+    assert torch.isclose(erf.sum(), torch.tensor(1.0)) and (erf[~mask] == 0).all()

@@ -2,12 +2,13 @@
 
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_rules import NOTEBOOKS, STUDENT_DIR, colab_badge, setup_cell_source
+
+from tools.make_student import student_copy
+from tools.notebook_rules import NOTEBOOKS, STUDENT_DIR, colab_badge, setup_cell_source
+from tools.sync_notebooks import synced
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/home/|/work/|/root/|/Users/|/tmp/|[A-Z]:\\\\)")
 
@@ -85,9 +86,6 @@ def test_badge_opens_the_tracked_student_copy(nb):
 
 
 def test_student_copy_is_current_and_has_no_solution(nb):
-    sys.path.insert(0, str(Path(__file__).parent / "tools"))
-    from make_student import student_copy
-
     committed = nbformat.read(STUDENT_DIR / nb.path.name, as_version=4)
     assert committed == student_copy(nbformat.read(nb.path, as_version=4)), (
         f"notebooks/student/{nb.path.name} is out of date with its source: run `make student`")
@@ -126,9 +124,6 @@ def test_kernel_is_plain_python3(nb):
 
 
 def test_sync_tool_repairs_a_drifted_copy(nb):
-    sys.path.insert(0, str(Path(__file__).parent / "tools"))
-    from sync_notebooks import synced
-
     assert synced(nb, nb.path.name) == nb  # the committed notebook is in sync
     drifted = nbformat.from_dict(nb)
     drifted.cells[0].source = drifted.cells[0].source.replace("/blob/main/", "/blob/old-branch/")

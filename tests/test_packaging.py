@@ -100,7 +100,7 @@ def test_runtime_dependencies_are_what_the_code_imports(root):
     lab = {canonicalize_name(Requirement(r).name)
            for r in pyproject(root)["optional-dependencies"]["lab"]}
     assert lab == {"jupyterlab", "ipykernel"}
-    sources = [p.read_text() for p in (root / "course_utils").glob("*.py")]
+    sources = [p.read_text() for p in (root / "course_utils").rglob("*.py")]
     sources += [p.read_text() for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb")]
     top_level = set()
     for text in sources:
@@ -118,7 +118,8 @@ def test_required_dev_packages(root):
 
 def test_makefile_targets_and_ci(root):
     makefile = (root / "Makefile").read_text()
-    for target in ("lab", "test", "test-colab", "test-gpu", "student", "run", "bench", "clean"):
+    for target in ("lab", "check", "test", "test-colab", "test-gpu", "student", "run", "bench",
+                   "clean"):
         assert re.search(rf"^{target}:", makefile, re.M), target
     assert "--nbval-lax --nbval-current-env notebooks/[0-9][0-9]_*.ipynb" in makefile
     assert re.search(r"^test: .*\bnotebooks\b.*\btest-colab\b", makefile, re.M)
@@ -128,7 +129,7 @@ def test_makefile_targets_and_ci(root):
 
 
 def test_top_level_layout(root):
-    for name in ("notebooks", "course_utils", "data", "tests", "environment.yml", "README.md",
-                 "pyproject.toml", "Makefile", ".ci"):
+    for name in ("notebooks", "course_utils", "data", "tests", "tools", "environment.yml",
+                 "README.md", "pyproject.toml", "Makefile", ".ci", ".pre-commit-config.yaml"):
         assert (root / name).exists(), name
     assert (root / "data" / "README.md").is_file()

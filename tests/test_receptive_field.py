@@ -8,7 +8,7 @@ from torch import nn
 
 from course_utils import models
 from course_utils import receptive_field as rf
-from course_utils import rf_gradient as rg
+from course_utils.receptive_field import gradient as rg
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -2,6 +2,7 @@ import nbformat
 import pytest
 
 from course_utils import report
+from tools.figures import figures_of, format_figure
 
 
 def test_record_outside_a_notebook_prints_and_returns(capsys):
@@ -21,13 +22,13 @@ def test_record_in_a_kernel_travels_in_the_outputs():
         "report.record('mean IU', 0.6661, '')\n"
         "x = report.record('speed-up', 16, 'x')")])
     NotebookClient(nb, kernel_name="python3", timeout=60).execute()
-    figures = report.figures_of(nb)
+    figures = figures_of(nb)
     assert figures == [{"name": "mean IU", "value": 0.6661, "unit": ""},
                        {"name": "speed-up", "value": 16, "unit": "x"}]
     texts = [o["data"]["text/plain"] for o in nb.cells[0].outputs]
     assert texts == ["recorded: mean IU = 0.6661", "recorded: speed-up = 16 x"]
-    assert [report.format_figure(f) for f in figures] == ["mean IU: 0.6661", "speed-up: 16 x"]
-    assert report.figures_of(nbformat.v4.new_notebook()) == []
+    assert [format_figure(f) for f in figures] == ["mean IU: 0.6661", "speed-up: 16 x"]
+    assert figures_of(nbformat.v4.new_notebook()) == []
 
 
 @pytest.mark.parametrize("args, error, match", [

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from course_utils import models
-from course_utils import rf_explorer as rx
+from course_utils.receptive_field import explorer as rx
 
 pytestmark = pytest.mark.widgets
 

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import models, summary, unet
+from course_utils import summary, unet
 
 
 def test_paper_configuration_on_the_meta_device():
     with torch.device("meta"):
-        net = models.UNet(in_channels=1, num_classes=2, depth=4, base_width=64, padding=0)
+        net = unet.UNet(in_channels=1, num_classes=2, depth=4, base_width=64, padding=0)
         out = net(torch.zeros(1, 1, 572, 572))
     assert summary.count_parameters(net) == 31_030_658
     assert out.shape == (1, 2, 388, 388)
@@ -19,7 +19,7 @@ def test_paper_configuration_on_the_meta_device():
 @pytest.mark.parametrize("depth, padding, size", [(1, 0, 20), (2, 0, 44), (3, 0, 92), (2, 1, 36),
                                                   (3, 1, 64)])
 def test_output_sizes_match_the_helper(depth, padding, size):
-    net = models.UNet(1, 3, depth=depth, base_width=4, padding=padding)
+    net = unet.UNet(1, 3, depth=depth, base_width=4, padding=padding)
     out = net(torch.zeros(2, 1, size, size + (2**depth if padding else 0)))
     assert out.shape[:2] == (2, 3)
     assert out.shape[-2] == unet.unet_output_size(size, depth, padding)
@@ -36,11 +36,11 @@ def test_border_is_constant_for_valid_sizes():
 def test_invalid_size_lists_the_nearest_valid_ones():
     with pytest.raises(ValueError, match=r"input size 570 .* nearest valid sizes: \[556, 572\]"):
         unet.unet_output_size(570, 4, 0)
-    net = models.UNet(1, 2, depth=2, base_width=2, padding=0)
+    net = unet.UNet(1, 2, depth=2, base_width=2, padding=0)
     with pytest.raises(ValueError, match="input width: input size 45"):
         net(torch.zeros(1, 1, 44, 45))
     with pytest.raises(ValueError, match="padding must be 0"):
-        models.UNet(padding=2)
+        unet.UNet(padding=2)
 
 
 def test_weight_map_hand_computed_two_objects():
@@ -117,7 +117,7 @@ def test_separated_share():
 
 def test_overlap_tile_equals_a_single_pass():
     torch.manual_seed(0)
-    net = models.UNet(1, 2, depth=2, base_width=4, padding=0).double()
+    net = unet.UNet(1, 2, depth=2, base_width=4, padding=0).double()
     tile = 60  # valid for depth 2: output 60 - 40 = 20
     assert unet.unet_output_size(tile, 2, 0) == 20
     image = torch.rand(1, 50, 70, dtype=torch.float64)
@@ -132,6 +132,6 @@ def test_overlap_tile_equals_a_single_pass():
 
 def test_overlap_tile_bad_input():
     with pytest.raises(ValueError, match="needs a valid U-Net"):
-        unet.overlap_tile_predict(models.UNet(1, 2, 2, 4, padding=1), torch.zeros(1, 8, 8), 16)
+        unet.overlap_tile_predict(unet.UNet(1, 2, 2, 4, padding=1), torch.zeros(1, 8, 8), 16)
     with pytest.raises(ValueError, match="nearest valid sizes"):
-        unet.overlap_tile_predict(models.UNet(1, 2, 2, 4, padding=0), torch.zeros(1, 8, 8), 61)
+        unet.overlap_tile_predict(unet.UNet(1, 2, 2, 4, padding=0), torch.zeros(1, 8, 8), 61)

@@ -1,6 +1,6 @@
 """Student copies of the notebooks: every `solution`-tagged cell becomes a stub to fill in.
 
-Usage: python tests/tools/make_student.py NOTEBOOK_DIR OUTPUT_DIR
+Usage: python -m tools.make_student NOTEBOOK_DIR OUTPUT_DIR
 `make student` writes them to notebooks/student/, where they are committed: each notebook's
 "Open in Colab" badge opens its student copy, and a hygiene test fails when one is out of date.
 A function keeps its signature and docstring and raises NotImplementedError; a variable is set

@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import receptive_field as rf
-from . import rf_gradient as rg
-from .summary import layer_outputs
-from .viz import png_bytes
+from ..summary import layer_outputs
+from ..viz import png_bytes
+from . import engine as rf
+from . import gradient as rg
 
 BOX_COLOR = np.array([255, 215, 0], np.uint8)  # RF outline on the photo
 UNIT_COLOR = np.array([255, 40, 40], np.uint8)  # selected unit on the feature map

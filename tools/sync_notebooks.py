@@ -3,8 +3,8 @@
 It also starts every `solution`-tagged cell collapsed in JupyterLab (its input hidden), so that a
 learner working in the instructor copy does not see an answer by accident.
 
-Usage: python tests/tools/sync_notebooks.py [--check]
-Both come from tests/notebook_rules.py, which reads the repository URL from pyproject's
+Usage: python -m tools.sync_notebooks [--check]
+Both come from tools/notebook_rules.py, which reads the repository URL from pyproject's
 [project.urls]: change the URL there, run this (`make sync`), and every notebook follows.
 --check changes nothing and exits 1 when a notebook has drifted (the hygiene test does the same).
 """
@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from notebook_rules import NOTEBOOKS, colab_badge, setup_cell_source  # noqa: E402
+from tools.notebook_rules import NOTEBOOKS, colab_badge, setup_cell_source
 
 BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 

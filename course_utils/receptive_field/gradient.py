@@ -18,17 +18,9 @@ import torch.fx as fx
 import torch.nn.functional as F
 from torch import nn
 
-from .receptive_field import (
-    _ELEMENTWISE_FUNCTIONS,
-    _ELEMENTWISE_METHODS,
-    _ELEMENTWISE_MODULES,
-    UnsupportedLayerError,
-    _arg,
-    _check_input_size,
-    _display_names,
-    _fetch,
-    _pair,
-)
+from .._core import ELEMENTWISE_LAYERS, model_device
+from . import _graph
+from .engine import UnsupportedLayerError
 
 
 class _Stop(Exception):
@@ -51,7 +43,7 @@ class _Capture(fx.Interpreter):
 
 
 def _node_for(gm: fx.GraphModule, layer: str) -> fx.Node:
-    names = _display_names(gm)
+    names = _graph.display_names(gm)
     for node, name in names.items():
         if name == layer and node.op not in ("placeholder", "output", "get_attr"):
             return node
@@ -80,8 +72,8 @@ def _identity(x, *args, **kwargs):
 def _sum_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                 return_indices=False):
     """Max-pool geometry with a sum instead of a max: every window pixel gets a gradient."""
-    k, p, d = _pair(kernel_size), _pair(padding), _pair(dilation)
-    s = _pair(stride) if stride else k
+    k, p, d = _graph.pair(kernel_size), _graph.pair(padding), _graph.pair(dilation)
+    s = _graph.pair(stride) if stride else k
     out_h, out_w = F.max_pool2d(x.detach(), k, s, p, d, ceil_mode).shape[-2:]
     need = [(o - 1) * si + di * (ki - 1) + 1 for o, si, di, ki in zip((out_h, out_w), s, d, k)]
     extra = [max(0, n - (size + 2 * pi)) for n, size, pi in zip(need, x.shape[-2:], p)]
@@ -126,10 +118,10 @@ def _positive_twin(model: nn.Module) -> fx.GraphModule:
                 swap(node.target, _SumPool2d(m))
             elif isinstance(m, nn.AdaptiveMaxPool2d):
                 swap(node.target, nn.AdaptiveAvgPool2d(m.output_size))
-            elif isinstance(m, _ELEMENTWISE_MODULES + (nn.Softmax, nn.LogSoftmax)):
+            elif isinstance(m, ELEMENTWISE_LAYERS + (nn.Softmax, nn.LogSoftmax)):
                 swap(node.target, nn.Identity())
         elif node.op == "call_function":
-            if node.target in _ELEMENTWISE_FUNCTIONS or node.target in (F.softmax,
+            if node.target in _graph.ELEMENTWISE_FUNCTIONS or node.target in (F.softmax,
                                                                          F.log_softmax):
                 node.target = _identity
             elif node.target is F.max_pool2d:
@@ -141,10 +133,10 @@ def _positive_twin(model: nn.Module) -> fx.GraphModule:
             elif node.target in (operator.truediv, torch.div):
                 node.target = operator.mul
             elif node.target is F.conv2d:
-                weight = _fetch(gm, _arg(node, 1, "weight", None).target)
+                weight = _graph.fetch(gm, _graph.arg(node, 1, "weight", None).target)
                 with torch.no_grad():
                     weight.fill_(1.0 / weight[0].numel())
-        elif node.op == "call_method" and node.target in _ELEMENTWISE_METHODS | {
+        elif node.op == "call_method" and node.target in _graph.ELEMENTWISE_METHODS | {
                 "softmax", "log_softmax"}:
             node.op, node.target = "call_function", _identity
             node.kwargs = {}
@@ -155,7 +147,7 @@ def _positive_twin(model: nn.Module) -> fx.GraphModule:
 def _input_shape(input_size) -> tuple[int, int, int]:
     if isinstance(input_size, int) or len(tuple(input_size)) != 3:
         raise ValueError(f"input_size must be (C, H, W) with positive ints; got {input_size!r}")
-    _check_input_size(input_size)
+    _graph.image_size(input_size)
     return tuple(input_size)
 
 
@@ -164,9 +156,9 @@ def _unit_output(value: torch.Tensor, layer: str, unit) -> torch.Tensor:
         return value.sum()
     n_rows, n_cols = value.shape[-2:]
     row, col = unit if unit is not None else (n_rows // 2, n_cols // 2)
-    for arg, v, n in (("row", row, n_rows), ("col", col, n_cols)):
+    for axis, v, n in (("row", row, n_rows), ("col", col, n_cols)):
         if not 0 <= v < n:
-            raise IndexError(f"unit {arg}={v} is out of range for layer '{layer}' with {n} "
+            raise IndexError(f"unit {axis}={v} is out of range for layer '{layer}' with {n} "
                              f"units along that axis (0..{n - 1})")
     return value[:, :, row, col].sum()
 
@@ -177,13 +169,14 @@ def gradient_receptive_field(model: nn.Module, input_size, layer: str,
 
     Computed by autograd on a positive twin of the model (see `_positive_twin`), so the
     answer is structural — independent of weights, inputs, dead ReLUs or max-pool choices.
-    unit=None picks the centre unit. input_size = (C, H, W).
+    unit=None picks the centre unit. input_size = (C, H, W). Runs in float64 on the model's
+    device; the mask comes back on the CPU.
     """
     c, h, w = _input_shape(input_size)
     twin = _positive_twin(model)
-    x = torch.ones(1, c, h, w, dtype=torch.float64, requires_grad=True)
+    x = torch.ones(1, c, h, w, dtype=torch.float64, device=model_device(twin), requires_grad=True)
     _unit_output(_layer_value(twin, _node_for(twin, layer), x), layer, unit).backward()
-    return x.grad[0].abs().sum(0) > 0
+    return (x.grad[0].abs().sum(0) > 0).cpu()
 
 
 def effective_receptive_field(model: nn.Module, input_size, layer: str,
@@ -193,6 +186,7 @@ def effective_receptive_field(model: nn.Module, input_size, layer: str,
 
     Returns an (H, W) float tensor normalised to sum 1. unit=None picks the centre unit.
     `n_inits` fresh initialisations (reset_parameters, seeded), `n_inputs` N(0, 1) images each.
+    Runs in float32 on the model's device; the map comes back on the CPU.
     """
     c, h, w = _input_shape(input_size)
     if n_inputs < 1 or n_inits < 1:
@@ -207,7 +201,8 @@ def effective_receptive_field(model: nn.Module, input_size, layer: str,
                 if hasattr(m, "reset_parameters") and m is not net:
                     m.reset_parameters()
         gm = fx.symbolic_trace(net)
-        x = torch.randn(n_inputs, c, h, w, generator=gen).requires_grad_(True)
+        x = torch.randn(n_inputs, c, h, w, generator=gen).to(model_device(net))
+        x.requires_grad_(True)
         _unit_output(_layer_value(gm, _node_for(gm, layer), x), layer, unit).backward()
-        total += x.grad.abs().sum(1).sum(0).double()
+        total += x.grad.abs().sum(1).sum(0).double().cpu()
     return (total / total.sum()).float()

@@ -36,6 +36,17 @@ import torch.fx as fx
 import torch.nn.functional as F
 from torch import nn
 
+from .._core import ELEMENTWISE_LAYERS, model_device, model_dtype
+from ._graph import (
+    ELEMENTWISE_FUNCTIONS,
+    ELEMENTWISE_METHODS,
+    arg,
+    display_names,
+    fetch,
+    image_size,
+    pair,
+)
+
 
 class UnsupportedLayerError(ValueError):
     """A layer whose receptive field this engine cannot express."""
@@ -183,10 +194,6 @@ def chain(layers) -> tuple[int, int, int]:
 # ----------------------------------------------------------------------------- the rules
 
 
-def _pair(v) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
-
-
 def _through(ax: AxisRF, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> AxisRF:
     """Axis RF after a sliding window (kernel k, stride s, left padding p, dilation d)."""
     if ax.whole:
@@ -211,20 +218,8 @@ def _whole(image_length: int, keep_length: bool = True) -> AxisRF:
     return AxisRF(image_length, image_length, 0, 1 if keep_length else None, whole=True)
 
 
-_ELEMENTWISE_MODULES = (
-    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
-    nn.Sigmoid, nn.Tanh, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.PReLU, nn.Softplus,
-    nn.BatchNorm2d, nn.Dropout, nn.Dropout2d, nn.Identity,
-)
-_ELEMENTWISE_FUNCTIONS = {
-    F.relu, F.relu6, F.leaky_relu, F.elu, F.gelu, F.silu, F.hardswish, F.hardsigmoid,
-    F.sigmoid, F.tanh, F.dropout, F.dropout2d, torch.relu, torch.sigmoid, torch.tanh,
-    torch.exp, torch.abs, operator.neg, operator.pos,
-}
 _MERGE_FUNCTIONS = {operator.add, operator.sub, operator.mul, operator.truediv, torch.add,
                     torch.sub, torch.mul, torch.div, operator.iadd, operator.imul}
-_ELEMENTWISE_METHODS = {"relu", "relu_", "sigmoid", "tanh", "contiguous", "clone", "float",
-                        "double", "exp", "abs", "neg", "detach"}
 _MERGE_METHODS = {"add", "add_", "mul", "mul_", "sub", "div"}
 _GLOBAL_FUNCTIONS = {torch.flatten, F.linear}
 _GLOBAL_METHODS = {"flatten", "view", "reshape", "mean", "sum", "amax", "max"}
@@ -294,9 +289,9 @@ def _slice(ax: AxisRF, index, where: str) -> AxisRF:
 def _module_rule(module: nn.Module, ax_h: AxisRF, ax_w: AxisRF, where: str, image):
     kind = type(module).__name__
     if isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
-        k = _pair(module.kernel_size)
-        s = _pair(module.stride if module.stride is not None else module.kernel_size)
-        d = _pair(getattr(module, "dilation", 1))
+        k = pair(module.kernel_size)
+        s = pair(module.stride if module.stride is not None else module.kernel_size)
+        d = pair(getattr(module, "dilation", 1))
         ceil = bool(getattr(module, "ceil_mode", False))
         pad = module.padding
         if isinstance(module, nn.Conv2d):
@@ -307,10 +302,10 @@ def _module_rule(module: nn.Module, ax_h: AxisRF, ax_w: AxisRF, where: str, imag
                 pad = 0
             elif pad == "same":
                 pad = tuple((di * (ki - 1)) // 2 for ki, di in zip(k, d))
-        p = _pair(pad)
+        p = pair(pad)
         return (_through(ax_h, k[0], s[0], p[0], d[0], ceil),
                 _through(ax_w, k[1], s[1], p[1], d[1], ceil))
-    if isinstance(module, _ELEMENTWISE_MODULES):
+    if isinstance(module, ELEMENTWISE_LAYERS):
         return ax_h, ax_w
     if isinstance(module, (nn.ZeroPad2d, nn.ConstantPad2d)):
         left, right, top, bottom = module.padding
@@ -334,47 +329,41 @@ def _module_rule(module: nn.Module, ax_h: AxisRF, ax_w: AxisRF, where: str, imag
         "Flatten/Linear)")
 
 
-def _arg(node: fx.Node, index: int, name: str, default):
-    if len(node.args) > index:
-        return node.args[index]
-    return node.kwargs.get(name, default)
-
-
 def _function_rule(node: fx.Node, rfs: dict, gm: fx.GraphModule, image):
     fn, where = node.target, node.name
     tensor_args = [a for a in node.args if isinstance(a, fx.Node) and a in rfs]
     if fn in (F.max_pool2d, F.avg_pool2d, F.conv2d):
         rf = rfs[node.args[0]]
         if fn is F.conv2d:
-            weight = _arg(node, 1, "weight", None)
+            weight = arg(node, 1, "weight", None)
             if not (isinstance(weight, fx.Node) and weight.op == "get_attr"):
                 raise UnsupportedLayerError(f"layer '{where}': F.conv2d needs a module weight")
-            k = tuple(_fetch(gm, weight.target).shape[-2:])
-            s, p, d = (_pair(_arg(node, i, n, dv)) for i, n, dv in
+            k = tuple(fetch(gm, weight.target).shape[-2:])
+            s, p, d = (pair(arg(node, i, n, dv)) for i, n, dv in
                        ((3, "stride", 1), (4, "padding", 0), (5, "dilation", 1)))
             ceil = False
         else:
-            k = _pair(_arg(node, 1, "kernel_size", None))
-            s = _pair(_arg(node, 2, "stride", None) or k)
-            p = _pair(_arg(node, 3, "padding", 0))
-            d = _pair(_arg(node, 4, "dilation", 1)) if fn is F.max_pool2d else (1, 1)
-            ceil = bool(_arg(node, 5 if fn is F.max_pool2d else 4, "ceil_mode", False))
+            k = pair(arg(node, 1, "kernel_size", None))
+            s = pair(arg(node, 2, "stride", None) or k)
+            p = pair(arg(node, 3, "padding", 0))
+            d = pair(arg(node, 4, "dilation", 1)) if fn is F.max_pool2d else (1, 1)
+            ceil = bool(arg(node, 5 if fn is F.max_pool2d else 4, "ceil_mode", False))
         return (_through(rf.height, k[0], s[0], p[0], d[0], ceil),
                 _through(rf.width, k[1], s[1], p[1], d[1], ceil))
-    if fn in _ELEMENTWISE_FUNCTIONS or (fn in (F.softmax, F.log_softmax)
-                                        and _arg(node, 1, "dim", None) in (1, -3)):
+    if fn in ELEMENTWISE_FUNCTIONS or (fn in (F.softmax, F.log_softmax)
+                                        and arg(node, 1, "dim", None) in (1, -3)):
         rf = rfs[node.args[0]]
         return rf.height, rf.width
     if fn in _MERGE_FUNCTIONS:
         return _merge(node, [(rfs[a].name, rfs[a]) for a in tensor_args])
     if fn is torch.cat:
-        parts = [a for a in _arg(node, 0, "tensors", ()) if isinstance(a, fx.Node)]
-        if _arg(node, 1, "dim", 0) not in (1, -3):
+        parts = [a for a in arg(node, 0, "tensors", ()) if isinstance(a, fx.Node)]
+        if arg(node, 1, "dim", 0) not in (1, -3):
             raise UnsupportedLayerError(f"layer '{where}': concatenation along a spatial axis")
         return _merge(node, [(rfs[a].name, rfs[a]) for a in parts])
     if fn in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d):
-        rf, out = rfs[node.args[0]], _arg(node, 1, "output_size", None)
-        oh, ow = _pair(out) if out is not None else (None, None)
+        rf, out = rfs[node.args[0]], arg(node, 1, "output_size", None)
+        oh, ow = pair(out) if out is not None else (None, None)
         return (_adaptive(rf.height, oh, image[0], where), _adaptive(rf.width, ow, image[1], where))
     if fn in _GLOBAL_FUNCTIONS:
         return _whole(image[0], False), _whole(image[1], False)
@@ -396,52 +385,20 @@ def _function_rule(node: fx.Node, rfs: dict, gm: fx.GraphModule, image):
                                 "receptive-field engine")
 
 
-def _fetch(gm: nn.Module, target: str):
-    obj = gm
-    for part in target.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def _method_rule(node: fx.Node, rfs: dict, image):
     method, where = node.target, node.name
     rf = rfs[node.args[0]]
     tensor_args = [a for a in node.args if isinstance(a, fx.Node) and a in rfs]
-    if method in _ELEMENTWISE_METHODS:
+    if method in ELEMENTWISE_METHODS:
         return rf.height, rf.width
     if method in _MERGE_METHODS:
         return _merge(node, [(rfs[a].name, rfs[a]) for a in tensor_args])
-    if method in ("softmax", "log_softmax") and _arg(node, 1, "dim", None) in (1, -3):
+    if method in ("softmax", "log_softmax") and arg(node, 1, "dim", None) in (1, -3):
         return rf.height, rf.width
     if method in _GLOBAL_METHODS:
         return _whole(image[0], False), _whole(image[1], False)
     raise UnsupportedLayerError(f"layer '{where}' (method .{method}()) is not supported by the "
                                 "receptive-field engine")
-
-
-def _check_input_size(input_size) -> tuple[int, int]:
-    size = tuple(input_size) if not isinstance(input_size, int) else ()
-    if len(size) not in (2, 3) or not all(isinstance(v, int) and v > 0 for v in size):
-        raise ValueError(f"input_size must be (C, H, W) or (H, W) with positive ints; "
-                         f"got {input_size!r}")
-    return size[-2], size[-1]
-
-
-def _display_names(gm: fx.GraphModule) -> dict[fx.Node, str]:
-    calls: dict[str, int] = {}
-    for node in gm.graph.nodes:
-        if node.op == "call_module":
-            calls[node.target] = calls.get(node.target, 0) + 1
-    seen: dict[str, int] = {}
-    names = {}
-    for node in gm.graph.nodes:
-        if node.op == "call_module":
-            seen[node.target] = seen.get(node.target, 0) + 1
-            names[node] = (node.target if calls[node.target] == 1
-                           else f"{node.target}:{seen[node.target]}")
-        else:
-            names[node] = node.name
-    return names
 
 
 def trace(model: nn.Module) -> fx.GraphModule | None:
@@ -463,12 +420,12 @@ def receptive_fields(model: nn.Module, input_size) -> ReceptiveFieldTable:
     tensor, in execution order. No forward pass is run. Raises `UnsupportedLayerError` or
     `BranchAlignmentError` naming the layer.
     """
-    image = _check_input_size(input_size)
+    image = image_size(input_size)
     gm = trace(model)
     if gm is None:
         return _chain_from_hooks(model, input_size, image)
     start = (AxisRF(1, 1, 0, image[0]), AxisRF(1, 1, 0, image[1]))
-    names = _display_names(gm)
+    names = display_names(gm)
     rfs: dict[fx.Node, LayerRF] = {}
     rows = []
     for node in gm.graph.nodes:
@@ -513,11 +470,10 @@ def _chain_from_hooks(model: nn.Module, input_size, image) -> ReceptiveFieldTabl
     leaves = [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
     handles = [m.register_forward_hook(lambda mod, i, o, n=n: order.append((n, mod)))
                for n, m in leaves]
-    param = next(iter(model.parameters()), None)
     shape = (1, *input_size) if len(input_size) == 3 else (1, 1, *input_size)
     try:
         with torch.no_grad():
-            model(torch.zeros(shape, device=param.device if param is not None else "cpu"))
+            model(torch.zeros(shape, device=model_device(model), dtype=model_dtype(model)))
     finally:
         for h in handles:
             h.remove()

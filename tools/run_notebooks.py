@@ -1,7 +1,7 @@
 """Execute every notebook headless with papermill and print a per-notebook wall-time table.
 
-Usage: python tests/tools/run_notebooks.py NOTEBOOK_DIR OUTPUT_DIR [-p NAME VALUE ...]
-                                           [--report FILE] [--compare TIMINGS_JSON]
+Usage: python -m tools.run_notebooks NOTEBOOK_DIR OUTPUT_DIR [-p NAME VALUE ...]
+                                  [--report FILE] [--compare TIMINGS_JSON]
 Each notebook runs from a scratch working directory (they must not depend on it), and its
 executed copy lands in OUTPUT_DIR. Writes OUTPUT_DIR/timings.json and, with --report, a Markdown
 run report: wall time per notebook and the key figures each one recorded with
@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from course_utils.report import figures_of, format_figure
+from tools.figures import figures_of, format_figure
 
 BUDGET_S = 90.0  # each notebook, defaults, 2-core CPU; the training-heavy ones have more:
 BUDGETS_S = {"06_skip_connections.ipynb": 120.0, "07_unet.ipynb": 150.0,

@@ -1,6 +1,6 @@
 """Static HTML site of the course: every notebook with its executed outputs, and an index page.
 
-Usage: python tests/tools/build_site.py NOTEBOOK_DIR SITE_DIR [--executed DIR] [--only NAME ...]
+Usage: python -m tools.build_site NOTEBOOK_DIR SITE_DIR [--executed DIR] [--only NAME ...]
 Executed copies are taken from --executed (what `make run` leaves in build/executed/) when they
 are newer than the notebook; any other notebook is executed here first with papermill (defaults,
 scratch working directory). Nothing is downloaded: HTML via nbconvert, figures embedded.
@@ -17,8 +17,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_notebooks import run_one  # noqa: E402
+from tools.run_notebooks import run_one
 
 
 def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
