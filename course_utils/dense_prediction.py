@@ -29,8 +29,9 @@ def linear_to_conv(linear: nn.Linear, in_shape: tuple[int, int, int] | None = No
     in_shape = (C, H, W): the volume the Linear reads (flattened in PyTorch's C, H, W order);
     the result is a Conv2d(C, out, kernel (H, W)) whose weight is `linear.weight.view(out, C, H,
     W)`. in_shape=None: the Linear reads a vector of N features -> Conv2d(N, out, 1), i.e. L
-    filters of 1x1xN. Keras flattens in H, W, C order instead; its weights would need
-    `.view(out, H, W, C).permute(0, 3, 1, 2)` — reshaping them as C, H, W silently scrambles them.
+    filters of 1x1xN. (Keras flattens in H, W, C order and keeps conv kernels as (kh, kw, in,
+    out), so within Keras a plain reshape is right too; weights ported from Keras to PyTorch
+    need `.view(out, H, W, C).permute(0, 3, 1, 2)`.)
     """
     if not isinstance(linear, nn.Linear):
         raise TypeError(f"linear must be an nn.Linear; got {type(linear).__name__}")

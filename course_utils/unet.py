@@ -212,34 +212,49 @@ def separated_share(pred_foreground, instances) -> float:
     return good / len(pairs)
 
 
-def overlap_tile_predict(net: UNet, image: torch.Tensor, tile: int) -> torch.Tensor:
+def overlap_tile_predict(net: UNet, image: torch.Tensor, tile: int,
+                         step: int | None = None) -> torch.Tensor:
     """Seamless prediction of a large image with a valid (padding=0) U-Net, tile by tile.
 
     image: (C, H, W). The image is mirror-padded by the network's border b on each side (so the
-    border pixels get a plausible context), cut into overlapping input tiles of side `tile`
-    (a valid input size) whose outputs (side tile - 2b) abut, and the outputs are stitched.
-    Returns the scores (K, H, W) on the CPU — exactly what a single pass over the padded image
-    gives. The tiles run on the network's device.
+    border pixels get a plausible context) and cut into overlapping input tiles of side `tile`
+    (a valid input size) placed every `step` pixels; each tile contributes the first `step` rows
+    and columns of its output (side tile - 2b). Returns the scores (K, H, W) on the CPU, exactly
+    what a single pass over the padded image gives; the tiles run on the network's device.
+
+    Exact only if every tile's pooling grids are in phase with the single pass: `step` must be a
+    multiple of 2^depth. The default step is the largest such multiple that fits in the output
+    tile (the paper's 572 -> 388 tiles step by 384, as 388 = 24 * 16 + 4); another step raises.
     """
     if net.padding != 0:
         raise ValueError("overlap-tile needs a valid U-Net (padding=0): with 'same' padding the "
                          "tiles see zeros at their edges and the seams show")
     check_tensor(image, "image", 3, "be a tensor of shape (C, H, W)")
     out_tile = unet_output_size(tile, net.depth, 0)
+    phase = 2 ** net.depth
+    if step is None:
+        step = out_tile - out_tile % phase
+        if step == 0:
+            raise ValueError(f"tile={tile} gives {out_tile}x{out_tile} outputs, less than one "
+                             f"in-phase step of 2^depth = {phase} pixels; use a larger tile")
+    elif not isinstance(step, int) or step < 1 or step % phase or step > out_tile:
+        raise ValueError(f"step must be a multiple of 2^depth = {phase} between {phase} and the "
+                         f"output tile {out_tile} (else the tiles' pooling grids are out of phase "
+                         f"with a single pass and the seams show); got {step!r}")
     border = (tile - out_tile) // 2
     height, width = image.shape[-2:]
-    rows, cols = -(-height // out_tile), -(-width // out_tile)
-    # mirror-pad by the border, plus enough at the bottom/right to fill the last tiles
-    pad_h, pad_w = rows * out_tile - height, cols * out_tile - width
+    rows, cols = -(-height // step), -(-width // step)
+    # mirror-pad by the border, plus enough at the bottom/right for the last tiles
+    pad_h, pad_w = (rows - 1) * step + out_tile - height, (cols - 1) * step + out_tile - width
     padded = F.pad(image[None].to(model_device(net), model_dtype(net)),
                    (border, border + pad_w, border, border + pad_h), mode="reflect")
     out = None
     with eval_mode(net), torch.no_grad():
         for r in range(rows):
             for c in range(cols):
-                y, x = r * out_tile, c * out_tile
+                y, x = r * step, c * step
                 scores = net(padded[..., y:y + tile, x:x + tile])[0]
                 if out is None:
-                    out = scores.new_zeros(scores.shape[0], rows * out_tile, cols * out_tile)
-                out[:, y:y + out_tile, x:x + out_tile] = scores
+                    out = scores.new_zeros(scores.shape[0], rows * step, cols * step)
+                out[:, y:y + step, x:x + step] = scores[:, :step, :step]
     return out[:, :height, :width].cpu()

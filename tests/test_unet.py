@@ -135,3 +135,42 @@ def test_overlap_tile_bad_input():
         unet.overlap_tile_predict(unet.UNet(1, 2, 2, 4, padding=1), torch.zeros(1, 8, 8), 16)
     with pytest.raises(ValueError, match="nearest valid sizes"):
         unet.overlap_tile_predict(unet.UNet(1, 2, 2, 4, padding=0), torch.zeros(1, 8, 8), 61)
+
+
+def _tiles(net, padded, tile, out_tile, step, rows, cols):
+    """Overlap-tile by hand, any step: tile (r, c) at (r * step, c * step) keeps step x step."""
+    out = torch.zeros(2, rows * step, cols * step, dtype=padded.dtype)
+    with torch.no_grad():
+        for r in range(rows):
+            for c in range(cols):
+                y, x = r * step, c * step
+                out[:, y:y + step, x:x + step] = net(padded[..., y:y + tile, x:x + tile])[0][
+                    :, :step, :step]
+    return out
+
+
+def test_overlap_tile_is_exact_when_the_step_keeps_the_pooling_grids_in_phase():
+    torch.manual_seed(0)
+    net = unet.UNet(1, 2, depth=4, base_width=2, padding=0).double().eval()
+    tile, height, width = 204, 120, 130  # output tile 20: 20 mod 16 = 4, like the paper's 388
+    out_tile = unet.unet_output_size(tile, 4, 0)
+    border = (tile - out_tile) // 2
+    assert out_tile == 20
+    image = torch.rand(1, height, width, dtype=torch.float64)
+    tiled = unet.overlap_tile_predict(net, image, tile)  # steps by 16
+    rows, cols = -(-height // 16), -(-width // 16)
+    padded = torch.nn.functional.pad(image[None], (
+        border, border + (cols - 1) * 16 + out_tile - width,
+        border, border + (rows - 1) * 16 + out_tile - height), mode="reflect")
+    with torch.no_grad():
+        single = net(padded)[0][:, :height, :width]
+    assert tiled.shape == (2, height, width) and torch.allclose(tiled, single, atol=1e-12)
+    assert torch.equal(unet.overlap_tile_predict(net, image, tile, step=16), tiled)
+    # stepping by the whole 20-pixel output puts the second tile's pooling grid out of phase
+    by_20 = _tiles(net, padded, tile, out_tile, 20, 6, 7)[:, :height, :width]
+    assert (by_20 - single).abs().max() > 1e-6
+    assert torch.allclose(by_20[:, :20, :20], single[:, :20, :20], atol=1e-12)  # first tile ok
+    with pytest.raises(ValueError, match=r"step must be a multiple of 2\^depth = 16"):
+        unet.overlap_tile_predict(net, image, tile, step=20)
+    with pytest.raises(ValueError, match="less than one in-phase step"):
+        unet.overlap_tile_predict(net, image, 188)  # output 4 < 16
