@@ -133,3 +133,26 @@ def test_top_level_layout(root):
                  "README.md", "pyproject.toml", "Makefile", ".ci", ".pre-commit-config.yaml"):
         assert (root / name).exists(), name
     assert (root / "data" / "README.md").is_file()
+
+
+def test_the_installed_package_holds_every_subpackage(root, tmp_path):
+    """A plain (non-editable) install, as the Colab setup cell makes, ships all of course_utils."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "source"  # a copy: setuptools builds in-tree, and a stale build/ would hide
+    for name in ("pyproject.toml", "README.md"):  # a missing subpackage
+        source.mkdir(exist_ok=True)
+        shutil.copy(root / name, source / name)
+    shutil.copytree(root / "course_utils", source / "course_utils",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path / "dist"), str(source)], check=True,
+                   capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("course_utils-*.whl")
+    shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".py")}
+    sources = {str(p.relative_to(root)) for p in (root / "course_utils").rglob("*.py")}
+    assert sources <= shipped, f"not in the wheel: {sorted(sources - shipped)}"
+    assert not any(n.startswith("tools/") for n in shipped)
