@@ -247,19 +247,25 @@ def atrous(fcn: nn.Sequential) -> nn.Sequential:
 
 def paint_receptive_fields(probabilities: torch.Tensor, stride: int, rf: int,
                            out_size: tuple[int, int], threshold: float = 0.99,
-                           offset: int = 0) -> torch.Tensor:
+                           offset: int = 0, background: int | None = None) -> torch.Tensor:
     """Direct heatmap prediction: every confident unit labels its whole receptive field.
 
     probabilities: (N, K, h, w) class probabilities on an FCN grid whose unit (i, j) sees the
     rf x rf input square with top-left corner (offset + i * stride, offset + j * stride).
-    A pixel takes the class (1..K; 0 = background) of the most confident unit covering it,
-    if that unit's top probability exceeds `threshold`. Returns (N, H, W) int64 labels.
+    A pixel takes the class c + 1 (0 = background) of the most confident unit covering it, if
+    that unit's top probability exceeds `threshold`. background: the class index that means
+    "nothing here" (e.g. `data.NO_DIGIT`), if the classifier has one: units whose top class it
+    is paint nothing, and `threshold=0` needs no cut-off. Returns (N, H, W) int64 labels.
     """
     check_tensor(probabilities, "probabilities", 4, "have shape (N, K, h, w)")
     if stride < 1 or rf < stride:
         raise ValueError(f"need rf >= stride >= 1; got rf={rf}, stride={stride}")
+    if background is not None and not 0 <= background < probabilities.shape[1]:
+        raise ValueError(f"background must be a class index in [0, {probabilities.shape[1]}); "
+                         f"got {background}")
     conf, cls = probabilities.max(1)
-    conf = torch.where(conf > threshold, conf, torch.zeros_like(conf))
+    keep = conf > threshold if background is None else (conf > threshold) & (cls != background)
+    conf = torch.where(keep, conf, torch.zeros_like(conf))
     height, width = out_size
     n, h, w = conf.shape
     # unit (i, j) sits at the top-left corner of its receptive field; zeros elsewhere

@@ -187,3 +187,17 @@ def test_paint_receptive_fields_bad_input():
         dp.paint_receptive_fields(torch.zeros(3, 4, 4), 2, 4, (8, 8))
     with pytest.raises(ValueError, match="need rf >= stride >= 1"):
         dp.paint_receptive_fields(torch.zeros(1, 3, 4, 4), 4, 2, (8, 8))
+
+
+def test_paint_receptive_fields_background_class_paints_nothing():
+    gen = torch.Generator().manual_seed(5)
+    probs = torch.softmax(torch.randn(2, 4, 5, 6, generator=gen) * 3, 1)
+    got = dp.paint_receptive_fields(probs, 4, 8, (28, 32), threshold=0.0, background=3)
+    # the same as a classifier whose "nothing" units are never confident enough
+    silenced = probs.clone()
+    silenced[silenced.argmax(1, keepdim=True).expand_as(silenced) == 3] = 0.0
+    expected = dp.paint_receptive_fields(silenced, 4, 8, (28, 32), threshold=0.0)
+    assert torch.equal(got, expected)
+    assert 4 not in got.unique().tolist() and (got == 0).any()
+    with pytest.raises(ValueError, match=r"background must be a class index in \[0, 4\)"):
+        dp.paint_receptive_fields(probs, 4, 8, (28, 32), background=4)

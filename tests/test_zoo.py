@@ -54,3 +54,14 @@ def test_digit_vgg_classifier_is_cached(cache_dir):
     again = zoo.digit_vgg_classifier(seed=0, epochs=1, device="cpu", progress=False)
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
                                                  again.state_dict().values()))
+
+
+def test_window_classifier_has_a_no_digit_class_and_is_cached(cache_dir):
+    from course_utils import data
+
+    model = zoo.window_classifier(seed=0, epochs=1, n_canvases=40, device="cpu", progress=False)
+    assert (cache_dir / "window_lenet5_seed0_epochs1_canvases40.pt").is_file()
+    assert model(torch.zeros(2, 1, 32, 32)).shape == (2, data.WINDOW_CLASSES) and not model.training
+    again = zoo.window_classifier(seed=0, epochs=1, n_canvases=40, device="cpu", progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                 again.state_dict().values()))
