@@ -23,9 +23,11 @@ from __future__ import annotations
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from ._core import model_device, model_dtype
+from ._core import check_tensor, described, model_device, model_dtype
+from .data.labels import VOID
 from .dense_prediction import linear_to_conv
 from .upsampling import bilinear_upsampler
 
@@ -45,10 +47,12 @@ class SkipFCN(nn.Module):
     The classifier's contract (`models.DigitVGG`): `feature_maps()` gives its convolutional body
     as named maps, of which pool3 (stride 8), pool4 (16) and pool5 (32) are tapped, and `fc6` is
     the fully connected layer that reads pool5. Input (N, C, H, W) with H, W multiples of 32;
-    output (N, num_classes, H, W).
+    output (N, num_classes, H, W). learn_upsampling: False keeps the five x2 upsamplers fixed at
+    bilinear interpolation (as the paper's released models do), True lets them learn.
     """
 
-    def __init__(self, classifier: nn.Module, num_classes: int, stride: int = 32):
+    def __init__(self, classifier: nn.Module, num_classes: int, stride: int = 32,
+                 learn_upsampling: bool = True):
         super().__init__()
         if stride not in STRIDES:
             raise ValueError(f"stride must be one of {STRIDES}; got {stride!r}")
@@ -69,7 +73,8 @@ class SkipFCN(nn.Module):
         self.score = _zero_conv(fc6.out_features, num_classes)  # replaces the classifier's fc7
         self.score_pool4 = _zero_conv(channels["pool4"], num_classes)
         self.score_pool3 = _zero_conv(channels["pool3"], num_classes)
-        self.up = nn.ModuleList([bilinear_upsampler(2, num_classes) for _ in range(5)])
+        self.up = nn.ModuleList([bilinear_upsampler(2, num_classes, learnable=learn_upsampling)
+                                 for _ in range(5)])
         self.to(model_device(classifier), model_dtype(classifier))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -98,3 +103,36 @@ class SkipFCN(nn.Module):
 
     def extra_repr(self) -> str:
         return f"FCN-{self.stride}s"
+
+
+class SampledCrossEntropyLoss(nn.Module):
+    """Per-pixel cross-entropy over a random subset of the pixels: the FCN paper's loss sampling.
+
+    At every call each pixel's loss term is kept with probability `keep` and otherwise ignored
+    like a void pixel, so a full-image step imitates a batch of randomly sampled patches.
+    scores (N, K, H, W), target (N, H, W) int64; `weight` and `ignore_index` as in
+    `nn.CrossEntropyLoss` (the mean runs over the kept, non-void pixels). The mask is drawn on
+    the CPU from a generator seeded with `seed`, so runs repeat on any device.
+    """
+
+    def __init__(self, keep: float, weight: torch.Tensor | None = None,
+                 ignore_index: int = VOID, seed: int = 0):
+        super().__init__()
+        if not 0 < keep <= 1:
+            raise ValueError(f"keep must be a probability in (0, 1]; got {keep!r}")
+        self.keep, self.ignore_index = keep, ignore_index
+        self.register_buffer("weight", weight)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def forward(self, scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        check_tensor(scores, "scores", 4, "have shape (N, K, H, W)", floating=True)
+        n, _, h, w = scores.shape
+        if not isinstance(target, torch.Tensor) or target.shape != (n, h, w):
+            raise ValueError(f"target must have shape ({n}, {h}, {w}) to match scores; "
+                             f"got {described(target)}")
+        dropped = torch.rand(target.shape, generator=self.generator) >= self.keep
+        sampled = target.masked_fill(dropped.to(target.device), self.ignore_index)
+        return F.cross_entropy(scores, sampled, self.weight, ignore_index=self.ignore_index)
+
+    def extra_repr(self) -> str:
+        return f"keep={self.keep}"

@@ -77,3 +77,48 @@ def test_the_classifier_names_its_feature_maps(classifier):
     for name, stride in maps.strides.items():
         assert out[name].shape == (2, maps.channels[name], 64 // stride, 96 // stride)
     assert maps.channels == {"pool1": 4, "pool2": 4, "pool3": 8, "pool4": 8, "pool5": 8}
+
+
+@pytest.mark.parametrize("learn", [True, False])
+def test_upsamplers_learn_only_when_asked(classifier, learn):
+    from course_utils import upsampling
+
+    net = fcn.SkipFCN(classifier, num_classes=3, stride=8, learn_upsampling=learn)
+    nn.init.normal_(net.score.weight)  # non-zero scores, so that the upsamplers get gradients
+    optimizer = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1)
+    scores = net(torch.randn(2, 1, 64, 64))
+    nn.functional.cross_entropy(scores, torch.randint(0, 3, (2, 64, 64))).backward()
+    optimizer.step()
+    bilinear = upsampling.bilinear_kernel(2, 3)
+    moved = [not torch.equal(up.weight, bilinear) for up in net.up]
+    assert moved == [learn] * 5
+    assert all(up.weight.requires_grad == learn for up in net.with_stride(16).up)
+
+
+def test_sampled_loss_keeps_a_seeded_share_of_the_pixels():
+    scores = torch.randn(4, 3, 32, 32, requires_grad=True)
+    target = torch.randint(0, 3, (4, 32, 32))
+    target[:, :4] = 255  # void rows stay out
+    loss = fcn.SampledCrossEntropyLoss(keep=0.25, seed=1)
+    value = loss(scores, target)
+    value.backward()
+    kept = scores.grad.abs().sum(1) > 0
+    assert not kept[:, :4].any()
+    assert 0.2 < kept[:, 4:].float().mean() < 0.3
+    # the same pixels through a plain cross-entropy give the same value
+    sampled = torch.where(kept, target, torch.full_like(target, 255))
+    assert torch.allclose(value, nn.functional.cross_entropy(scores, sampled, ignore_index=255))
+    again = fcn.SampledCrossEntropyLoss(keep=0.25, seed=1)(scores, target)
+    assert torch.equal(again, value)  # seeded
+    assert torch.allclose(fcn.SampledCrossEntropyLoss(keep=1.0)(scores, target),
+                          nn.functional.cross_entropy(scores, target, ignore_index=255))
+
+
+def test_sampled_loss_bad_input():
+    with pytest.raises(ValueError, match=r"keep must be a probability in \(0, 1\]"):
+        fcn.SampledCrossEntropyLoss(keep=0)
+    loss = fcn.SampledCrossEntropyLoss(keep=0.5)
+    with pytest.raises(ValueError, match=r"scores must have shape \(N, K, H, W\)"):
+        loss(torch.zeros(3, 8, 8), torch.zeros(3, 8, 8, dtype=torch.int64))
+    with pytest.raises(ValueError, match=r"target must have shape \(2, 8, 8\) to match scores"):
+        loss(torch.zeros(2, 3, 8, 8), torch.zeros(2, 4, 8, dtype=torch.int64))
