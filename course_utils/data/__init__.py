@@ -11,10 +11,10 @@ from .datasets import DigitSplit, load_digits, load_oxford_pets, pet_segmentatio
 from .labels import BACKGROUND, CANVAS_CLASSES, NUM_DIGIT_CLASSES, VOID, segmentation_labels
 from .scenes import Canvases, Cells, make_digit_canvases, touching_cells
 from .transforms import jittered_digits, random_shift, translate
-from .windows import NO_DIGIT, WINDOW_CLASSES, window_dataset, window_labels
+from .windows import CANVAS_LABEL_ORDER, NO_DIGIT, WINDOW_CLASSES, window_dataset, window_labels
 
-__all__ = ["BACKGROUND", "CANVAS_CLASSES", "Canvases", "Cells", "DigitSplit", "NO_DIGIT",
-           "NUM_DIGIT_CLASSES", "VOID", "WINDOW_CLASSES", "jittered_digits", "load_digits",
-           "load_oxford_pets", "make_digit_canvases", "pet_segmentation", "random_shift",
-           "segmentation_labels", "touching_cells", "translate", "window_dataset",
+__all__ = ["BACKGROUND", "CANVAS_CLASSES", "CANVAS_LABEL_ORDER", "Canvases", "Cells", "DigitSplit",
+           "NO_DIGIT", "NUM_DIGIT_CLASSES", "VOID", "WINDOW_CLASSES", "jittered_digits",
+           "load_digits", "load_oxford_pets", "make_digit_canvases", "pet_segmentation",
+           "random_shift", "segmentation_labels", "touching_cells", "translate", "window_dataset",
            "window_labels"]

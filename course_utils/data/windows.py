@@ -20,6 +20,9 @@ from .scenes import Canvases
 
 NO_DIGIT = NUM_DIGIT_CLASSES  # class 10 of a window classifier: no digit centred in the window
 WINDOW_CLASSES = NUM_DIGIT_CLASSES + 1
+# A window classifier's score channels in canvas-label order (0 background, d + 1 digit d):
+# `scores[:, CANVAS_LABEL_ORDER]` turns its arg max into canvas labels.
+CANVAS_LABEL_ORDER = [NO_DIGIT, *range(NUM_DIGIT_CLASSES)]
 
 
 def _check_margins(centred: int, off_centre: int) -> None:
