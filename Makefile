@@ -74,8 +74,9 @@ $(IPYW7)/.stamp: | $(STAMP)
 widgets7: setup $(IPYW7)/.stamp
 	EXPECT_IPYWIDGETS=7.7.1 PYTHONPATH=$(abspath $(IPYW7)) $(PY) -m pytest -m widgets -p no:cacheprovider tests $(PYTEST_ARGS)
 
+# COURSE_STRICT=1: every lecture claim (`report.claim`) must hold, whatever the parameters.
 notebooks: setup
-	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/[0-9][0-9]_*.ipynb $(PYTEST_ARGS)
+	COURSE_STRICT=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks/[0-9][0-9]_*.ipynb $(PYTEST_ARGS)
 
 # Re-built only when the pins change. pip first, at Colab's version (it decides how the setup
 # cell's `pip install` resolves).
@@ -100,7 +101,7 @@ test-colab: setup $(COLAB_STAMP)
 test-gpu: setup
 	$(PY) -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else "test-gpu: no CUDA GPU here")'
 	$(PY) -m pytest -p no:cacheprovider tests/test_devices.py $(PYTEST_ARGS)
-	$(PY) -m tools.run_notebooks notebooks build/gpu -p DEVICE '"cuda"' \
+	COURSE_STRICT=1 $(PY) -m tools.run_notebooks notebooks build/gpu -p DEVICE '"cuda"' \
 		--report build/gpu/report.md --compare build/executed/timings.json
 
 # JupyterLab in a real browser, driven by Playwright with the system Chromium (never downloads
@@ -114,7 +115,7 @@ test-browser: setup
 test: lint unit widgets7 notebooks test-colab $(if $(CHROMIUM),test-browser,)
 
 run: setup
-	$(PY) -m tools.run_notebooks notebooks build/executed --report build/report.md
+	COURSE_STRICT=1 $(PY) -m tools.run_notebooks notebooks build/executed --report build/report.md
 
 site: setup
 	$(PY) -m tools.build_site notebooks build/site --executed build/executed

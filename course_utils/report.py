@@ -1,16 +1,40 @@
-"""Key figures a notebook records for the run report (`make run` writes build/report.md).
+"""Key figures and lecture claims a notebook records for the run report (`make run` writes
+build/report.md).
 
 `record` shows one line in the notebook and attaches the figure to the cell's output under its
 own MIME type, so the figure travels inside the executed notebook: no file, no global state.
-The run tools read them back (`tools/figures.py`).
+`claim` does the same for a lecture claim about a training outcome and its verdict. The run
+tools read both back (`tools/figures.py`).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import os
 
 MIME = "application/vnd.course-utils.figure+json"
+CLAIM_MIME = "application/vnd.course-utils.claim+json"
+STRICT_ENV = "COURSE_STRICT"  # "1" in make test, make run and CI: every claim must hold
+
+
+class ClaimNotMet(AssertionError):
+    """A lecture claim that did not hold in a run where it must."""
+
+
+def _show(text: str, mime: str, payload: dict) -> None:
+    """Display `text`, carrying `payload` under `mime` in a notebook; print it elsewhere."""
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is None:
+        print(text)
+    else:
+        from IPython.display import display
+
+        display({"text/plain": text, mime: payload}, raw=True)
 
 
 def format_value(value: float | int | str) -> str:
@@ -39,16 +63,31 @@ def record(name: str, value: float | int | str, unit: str = ""):
     number = value if isinstance(value, str) else (
         int(value) if isinstance(value, numbers.Integral) else float(value))
     text = f"recorded: {name} = {format_value(value)}" + (f" {unit}" if unit else "")
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:
-        shell = None
-    if shell is None:
-        print(text)
-    else:
-        from IPython.display import display
-
-        display({"text/plain": text, MIME: {"name": name, "value": number, "unit": unit}},
-                raw=True)
+    _show(text, MIME, {"name": name, "value": number, "unit": unit})
     return value
+
+
+def claim(statement: str, holds: bool, evidence: str, caveat: str,
+          calibrated: bool = True) -> bool:
+    """The verdict on a lecture claim about a training outcome, shown and recorded.
+
+    Shows "✓ lecture claim: <statement> — holds: <evidence>", or "✗ lecture claim: <statement> —
+    does not hold here: <evidence>" followed by `caveat`, one sentence on why it can fail (few
+    epochs, another seed, ...). A claim that does not hold raises ClaimNotMet when `calibrated`
+    (the notebook runs with the parameters the claim was checked for) or when the environment
+    variable COURSE_STRICT is "1" (make test, make run, CI); otherwise a learner who changed the
+    parameters sees the ✗ and the notebook goes on. Returns `holds`.
+    """
+    for name, value in (("statement", statement), ("evidence", evidence), ("caveat", caveat)):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{name} must be a non-empty string; got {value!r}")
+    holds = bool(holds)
+    if holds:
+        text = f"✓ lecture claim: {statement} — holds: {evidence}"
+    else:
+        text = f"✗ lecture claim: {statement} — does not hold here: {evidence}. {caveat}"
+    _show(text, CLAIM_MIME, {"statement": statement, "holds": holds, "evidence": evidence})
+    if not holds and (calibrated or os.environ.get(STRICT_ENV) == "1"):
+        raise ClaimNotMet(f"{statement}: {evidence} (the notebook's parameters are the "
+                          "calibrated ones, or COURSE_STRICT=1)")
+    return holds

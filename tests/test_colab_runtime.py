@@ -24,7 +24,7 @@ import papermill as pm
 import pytest
 from packaging.utils import canonicalize_name
 
-from tools.figures import figures_of, format_figure
+from tools.figures import claims_of, figures_of, format_figure
 from tools.notebook_rules import ROOT, repository_url, setup_cell_source
 
 pytestmark = pytest.mark.colab
@@ -165,7 +165,8 @@ def report(setup_cell_install, colab_python):
              "| notebook | parameters | wall time | Python | key figures |",
              "|---|---|---|---|---|"]
     for name, params, seconds, python, executed in rows:
-        figures = "<br>".join(format_figure(f) for f in figures_of(executed)) or "-"
+        figures = "<br>".join([format_figure(f) for f in figures_of(executed)] + [
+            f"{'✓' if c['holds'] else '✗'} {c['statement']}" for c in claims_of(executed)]) or "-"
         shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
         lines.append(f"| {name} | {shown} | {seconds:.1f} s | {python} | "
                      f"{figures.replace('|', chr(92) + '|')} |")
@@ -186,6 +187,7 @@ def test_notebook_runs_under_colabs_pins(name, colab_kernel, colab_python_versio
     monkeypatch.setenv("JUPYTER_PATH", str(colab_kernel))
     monkeypatch.delenv("MPLBACKEND", raising=False)  # let the kernel pick its inline backend
     monkeypatch.delenv("PYTHONPATH", raising=False)  # course_utils comes from the setup cell
+    monkeypatch.setenv("COURSE_STRICT", "1")  # other parameters, but every lecture claim must hold
     out = tmp_path / name
     start = time.perf_counter()
     pm.execute_notebook(str(ROOT / "notebooks" / name), str(out), parameters=parameters,

@@ -41,3 +41,37 @@ def test_record_in_a_kernel_travels_in_the_outputs():
 def test_record_bad_input(args, error, match):
     with pytest.raises(error, match=match):
         report.record(*args)
+
+
+def test_claim_shows_the_verdict_and_raises_only_where_it_must(capsys, monkeypatch):
+    monkeypatch.delenv(report.STRICT_ENV, raising=False)
+    assert report.claim("skips refine", True, "mean IU 0.34 < 0.65", "few epochs") is True
+    assert capsys.readouterr().out == "✓ lecture claim: skips refine — holds: mean IU 0.34 < 0.65\n"
+    # a learner who changed the parameters sees the ✗ and goes on
+    assert report.claim("skips refine", False, "0.34 > 0.30", "2 epochs are too few.",
+                        calibrated=False) is False
+    shown = capsys.readouterr().out
+    assert shown.startswith("✗ lecture claim: skips refine — does not hold here: 0.34 > 0.30.")
+    assert "2 epochs are too few." in shown
+    with pytest.raises(report.ClaimNotMet, match="skips refine: 0.34 > 0.30"):
+        report.claim("skips refine", False, "0.34 > 0.30", "why", calibrated=True)
+    monkeypatch.setenv(report.STRICT_ENV, "1")  # make test, make run, CI
+    with pytest.raises(report.ClaimNotMet):
+        report.claim("skips refine", False, "0.34 > 0.30", "why", calibrated=False)
+    with pytest.raises(ValueError, match="caveat must be a non-empty string"):
+        report.claim("x", True, "y", "")
+
+
+def test_claims_travel_in_the_notebook_and_reach_the_run_report():
+    from tools.figures import claims_of
+    from tools.run_notebooks import format_report
+
+    notebook = {"cells": [{"outputs": [{"data": {report.CLAIM_MIME: {
+        "statement": "GAP regularises", "holds": False, "evidence": "26.7 % vs 38.1 %"}}}]}]}
+    claims = claims_of(notebook)
+    assert claims == [{"statement": "GAP regularises", "holds": False,
+                       "evidence": "26.7 % vs 38.1 %"}]
+    text = format_report([{"notebook": "08.ipynb", "seconds": 1.0, "status": "ok",
+                           "figures": [], "claims": claims}], {})
+    assert "## Lecture claims" in text
+    assert "| 08.ipynb | GAP regularises | ✗ does not hold | 26.7 % vs 38.1 % |" in text

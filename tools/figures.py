@@ -1,22 +1,28 @@
-"""The key figures a notebook recorded with `course_utils.report.record`, read back from its
-executed copy (for the run report, the GPU report and the Colab emulation report)."""
+"""The key figures and lecture claims a notebook recorded with `course_utils.report.record` and
+`report.claim`, read back from its executed copy (for the run report, the GPU report and the
+Colab emulation report)."""
 
 from __future__ import annotations
 
-from course_utils.report import MIME, format_value
+from course_utils.report import CLAIM_MIME, MIME, format_value
+
+
+def _payloads(notebook, mime: str) -> list[dict]:
+    cells = notebook["cells"] if isinstance(notebook, dict) else notebook.cells
+    return [dict(output["data"][mime]) for cell in cells for output in cell.get("outputs", [])
+            if mime in output.get("data", {})]
 
 
 def figures_of(notebook) -> list[dict]:
     """The figures recorded in an executed notebook (an nbformat node or its dict), in order:
     [{"name": ..., "value": ..., "unit": ...}, ...]."""
-    cells = notebook["cells"] if isinstance(notebook, dict) else notebook.cells
-    found = []
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            figure = output.get("data", {}).get(MIME)
-            if figure is not None:
-                found.append(dict(figure))
-    return found
+    return _payloads(notebook, MIME)
+
+
+def claims_of(notebook) -> list[dict]:
+    """The lecture claims checked in an executed notebook, in order:
+    [{"statement": ..., "holds": True / False, "evidence": ...}, ...]."""
+    return _payloads(notebook, CLAIM_MIME)
 
 
 def format_figure(figure: dict) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from tools.figures import figures_of, format_figure
+from tools.figures import claims_of, figures_of, format_figure
 
 BUDGET_S = 90.0  # each notebook, defaults, 2-core CPU; the training-heavy ones have the course's
 BUDGETS_S = {name: 120.0 for name in ("06_skip_connections.ipynb", "07_unet.ipynb",  # limit
@@ -42,8 +42,9 @@ def run_one(notebook: Path, out_dir: Path, parameters: dict) -> dict:
             status = f"FAILED: {err.ename}: {err.evalue}"[:120]
     seconds = round(time.perf_counter() - start, 1)
     executed = out_dir / notebook.name
-    figures = figures_of(nbformat.read(executed, as_version=4)) if executed.exists() else []
-    return {"notebook": notebook.name, "seconds": seconds, "status": status, "figures": figures}
+    done = nbformat.read(executed, as_version=4) if executed.exists() else {"cells": []}
+    return {"notebook": notebook.name, "seconds": seconds, "status": status,
+            "figures": figures_of(done), "claims": claims_of(done)}
 
 
 def budget(name: str) -> float:
@@ -112,6 +113,12 @@ def format_report(rows: list[dict], parameters: dict, compared: list[dict] | Non
     if compared is not None:
         total.append(f"{sum(r['seconds'] for r in compared):.1f} s")
     lines.append("| " + " | ".join(["total", *total, "", "", ""]) + " |")
+    claims = [(r["notebook"], c) for r in rows for c in r.get("claims", [])]
+    if claims:
+        lines += ["", "## Lecture claims", "", "| notebook | claim | verdict | evidence |",
+                  "|---|---|---|---|"]
+        lines += [f"| {name} | {c['statement']} | {'✓ holds' if c['holds'] else '✗ does not hold'}"
+                  f" | {c['evidence']} |".replace("\n", " ") for name, c in claims]
     return "\n".join(lines) + "\n"
 
 
