@@ -230,3 +230,13 @@ def test_pet_segmentation_bad_input():
         data.pet_segmentation([(image, Image.fromarray(np.full((8, 8), 7, np.uint8)))])
     with pytest.raises(ValueError, match="at least one"):
         data.pet_segmentation([])
+
+
+def test_digit_segmentation_set_is_the_canvases_with_training_labels(digits):
+    canvases, labels = data.digit_segmentation_set(digits.x_test, digits.y_test, 4, seed=3)
+    again = data.make_digit_canvases(digits.x_test, digits.y_test, 4, 96, 96, (2, 4), seed=3)
+    assert torch.equal(canvases.images, again.images) and canvases.boxes == again.boxes
+    assert torch.equal(labels, data.segmentation_labels(again.labels, thicken=1, void_width=1))
+    assert labels.shape == (4, 96, 96) and (labels == data.VOID).any()
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        data.digit_segmentation_set(digits.x_test, digits.y_test, 0, seed=3)

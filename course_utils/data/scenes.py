@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .labels import segmentation_labels
+
 
 @dataclass
 class Canvases:
@@ -105,6 +107,17 @@ def make_digit_canvases(
         torch.from_numpy(instances),
         boxes,
     )
+
+
+def digit_segmentation_set(digits: torch.Tensor | np.ndarray,
+                           digit_labels: torch.Tensor | np.ndarray, n: int, seed: int,
+                           size: int = 96) -> tuple[Canvases, torch.Tensor]:
+    """The segmentation set of notebooks 06 and 08: n size x size canvases of 2-4 digits and
+    their training labels (N, size, size) — strokes thickened by one pixel and a one-pixel VOID
+    band around them (`segmentation_labels`)."""
+    canvases = make_digit_canvases(digits, digit_labels, n, size, size, num_digits=(2, 4),
+                                   seed=seed)
+    return canvases, segmentation_labels(canvases.labels, thicken=1, void_width=1)
 
 
 def _place_boxes(rng, k: int, height: int, width: int, size: int, max_tries: int):
