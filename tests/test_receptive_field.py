@@ -303,7 +303,7 @@ def test_bad_arguments():
         rg.gradient_receptive_field(conv_stack(1), (8, 8), "0")
     with pytest.raises(KeyError, match="layer 'nope' not found"):
         rg.gradient_receptive_field(conv_stack(1), (1, 8, 8), "nope")
-    with pytest.raises(KeyError, match="no layer named 'nope'"):
+    with pytest.raises(KeyError, match="no layer or block named 'nope'"):
         rf.receptive_fields(conv_stack(1), (1, 8, 8))["nope"]
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
         rf.receptive_fields("vgg", (3, 8, 8))
@@ -335,3 +335,40 @@ def test_chain_formula_matches_the_graph_tool_on_lenet():
     assert rf.chain([(3, 1, 1, 2)] * 2) == (9, 1, 2)
     with pytest.raises(ValueError, match=r"layers\[1\] must be \(kernel >= 1, stride >= 1"):
         rf.chain([(3, 1, 1, 1), (3, 0, 1, 1)])
+
+
+@pytest.mark.parametrize("builder, size, block, last, rf_size", [
+    ("resnet18", 224, "layer4", "layer4.1.relu:2", 435),
+    ("vgg16", 224, "features", "features.30", 212),
+    ("googlenet", 224, "inception5b", "cat_8", 379),
+    ("inception_v3", 299, "Mixed_7c", "cat_14", 1311),
+])
+def test_a_block_name_gives_the_blocks_output(builder, size, block, last, rf_size):
+    import torchvision
+
+    plain = builder in ("resnet18", "vgg16")
+    kwargs = {} if plain else {"aux_logits": False, "init_weights": False}
+    with torch.device("meta"):
+        model = getattr(torchvision.models, builder)(**kwargs)
+    table = rf.receptive_fields(model, (3, size, size))
+    assert block in table and table[block] is table[last] and table[block].size[0] == rf_size
+    assert table[block.split(".")[0]].name == last
+    with pytest.raises(KeyError, match=f"blocks: .*{block}"):
+        table["no_such_block"]
+
+
+def test_blocks_also_come_from_the_hook_fallback():
+    class Untraceable(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
+            self.head = nn.Conv2d(2, 2, 3)
+
+        def forward(self, x):
+            if x.sum() > 0:  # data-dependent control flow: fx cannot trace it
+                x = x * 1
+            return self.head(self.stem(x))
+
+    with pytest.warns(UserWarning, match="could not trace"):
+        table = rf.receptive_fields(Untraceable(), (1, 16, 16))
+    assert table["stem"].name == "stem.1" and table["stem"].size == (3, 3)

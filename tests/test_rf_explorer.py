@@ -65,7 +65,10 @@ def test_switching_network_and_layer_resets_the_sliders(explorer):
     explorer.select(network="vgg", layer="0")
     assert explorer.row.max == 63
     explorer.network.value = "lenet"
-    assert list(explorer.layer.options) == ["conv1", "act1", "pool1", "conv2", "act2", "pool2"]
+    assert list(explorer.layer.options) == [
+        ("conv1 · Conv2d", "conv1"), ("act1 · ReLU", "act1"),
+        ("pool1 · AvgPool2d (pool1)", "pool1"), ("conv2 · Conv2d", "conv2"),
+        ("act2 · ReLU", "act2"), ("pool2 · AvgPool2d (pool2)", "pool2")]
     explorer.layer.value = "conv1"
     assert explorer.row.max == 59 and explorer.state.layer == "conv1"
 
@@ -105,3 +108,23 @@ def test_unit_out_of_range_is_named(explorer):
     with pytest.raises(IndexError, match="row=99 is out of range"):
         rx.explorer_state(net, explorer._tables[net], explorer._acts[net],
                           explorer.layer.value, 99, 0)
+
+
+def test_layer_labels_say_what_a_layer_is_and_the_legend_what_the_panel_shows(explorer):
+    import torch
+    import torchvision
+
+    from course_utils import receptive_field as rf
+
+    with torch.device("meta"):
+        vgg = torchvision.models.vgg16().features
+    table = rf.receptive_fields(vgg, (3, 224, 224))
+    labels = {name: label for label, name in rx.layer_options(table, ["0", "4", "30"])}
+    assert labels == {"0": "0 · Conv2d", "4": "4 · MaxPool2d (pool1)",
+                      "30": "30 · MaxPool2d (pool5)"}
+    explorer.select(network="lenet", layer="conv2", row=3, col=4)
+    legend = explorer.legend.value
+    assert "layer <code>conv2</code>'s feature map" in legend and "mean |activation|" in legend
+    fmap = explorer.state.feature_map
+    assert f"{fmap.min():.3g}" in legend and f"{fmap.max():.3g}" in legend
+    assert "linear-gradient" in legend  # the colour bar

@@ -125,20 +125,32 @@ class LayerRF:
 
 
 class ReceptiveFieldTable:
-    """Receptive fields of every layer in execution order; index by layer name."""
+    """Receptive fields of every layer in execution order.
 
-    def __init__(self, rows: list[LayerRF], input_size: tuple[int, int]):
+    Index by a layer's name (`names`), or by a block's name (`blocks`: a submodule such as
+    ResNet's "layer4", VGG's "features", GoogLeNet's "inception5b" or Inception's "Mixed_7c"),
+    which gives the block's output: its last layer in execution order.
+    """
+
+    def __init__(self, rows: list[LayerRF], input_size: tuple[int, int],
+                 blocks: dict[str, str] | None = None):
         self.rows = rows
         self.input_size = input_size
         self._by_name = {r.name: r for r in rows}
+        self.blocks = {b: row for b, row in (blocks or {}).items() if b not in self._by_name}
 
     def __getitem__(self, name: str) -> LayerRF:
-        if name not in self._by_name:
-            raise KeyError(f"no layer named {name!r}; layers: {', '.join(self._by_name)}")
-        return self._by_name[name]
+        if name in self._by_name:
+            return self._by_name[name]
+        if name in self.blocks:
+            return self._by_name[self.blocks[name]]
+        top = [b for b in self.blocks if "." not in b]
+        raise KeyError(f"no layer or block named {name!r}; blocks: {', '.join(top) or '-'} "
+                       f"(their sub-blocks too, e.g. 'block.0'); the {len(self.rows)} layer "
+                       "names are in .names")
 
     def __contains__(self, name: str) -> bool:
-        return name in self._by_name
+        return name in self._by_name or name in self.blocks
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -428,6 +440,7 @@ def receptive_fields(model: nn.Module, input_size) -> ReceptiveFieldTable:
     names = display_names(gm)
     rfs: dict[fx.Node, LayerRF] = {}
     rows = []
+    blocks: dict[str, str] = {}  # block (submodule) name -> its last layer so far
     for node in gm.graph.nodes:
         if node.op == "placeholder":
             if not rfs:  # the first input is the image; others (if any) are ignored
@@ -451,7 +464,17 @@ def receptive_fields(model: nn.Module, input_size) -> ReceptiveFieldTable:
             kind = f".{node.target}()"
         rfs[node] = LayerRF(where, kind, h, w)
         rows.append(rfs[node])
-    return ReceptiveFieldTable(rows, image)
+        scopes = list(node.meta.get("nn_module_stack", {}))
+        scopes += [node.target] if node.op == "call_module" else []
+        for block in _with_parents(scopes):
+            blocks[block] = where
+    return ReceptiveFieldTable(rows, image, blocks)
+
+
+def _with_parents(scopes: list[str]) -> set[str]:
+    """Every scope and every dotted parent of it: 'layer4.1.conv1' -> layer4, layer4.1, ..."""
+    parts = {".".join(s.split(".")[:k]) for s in scopes for k in range(1, s.count(".") + 2)}
+    return {p for p in parts if p}
 
 
 def _is_shape_query(node: fx.Node) -> bool:
@@ -478,8 +501,9 @@ def _chain_from_hooks(model: nn.Module, input_size, image) -> ReceptiveFieldTabl
         for h in handles:
             h.remove()
     h, w = AxisRF(1, 1, 0, image[0]), AxisRF(1, 1, 0, image[1])
-    rows = []
+    rows, blocks = [], {}
     for name, module in order:
         h, w = _module_rule(module, h, w, name, image)
         rows.append(LayerRF(name, type(module).__name__, h, w))
-    return ReceptiveFieldTable(rows, image)
+        blocks.update(dict.fromkeys(_with_parents([name]), name))
+    return ReceptiveFieldTable(rows, image, blocks)

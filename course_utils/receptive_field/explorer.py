@@ -45,6 +45,34 @@ class ExplorerState:
                 f"input rows {top}..{bottom}, cols {left}..{right}{beyond}")
 
 
+    def legend(self) -> str:
+        """What the right-hand panel shows, with its colour scale (HTML)."""
+        lo, hi = float(self.feature_map.min()), float(self.feature_map.max())
+        bar = ("<span style='display:inline-block;width:120px;height:10px;vertical-align:middle;"
+               f"background:linear-gradient(to right,{','.join(VIRIDIS_STOPS)})'></span>")
+        return (f"<b>left</b>: the photo, the unit's receptive field outlined · <b>right</b>: "
+                f"layer <code>{self.layer}</code>'s feature map, the mean |activation| over its "
+                f"channels, {lo:.3g} {bar} {hi:.3g}; the unit is outlined")
+
+
+VIRIDIS_STOPS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+
+POOLING_KINDS = ("MaxPool2d", "AvgPool2d", "max_pool2d", "avg_pool2d", "AdaptiveAvgPool2d",
+                 "AdaptiveMaxPool2d")
+
+
+def layer_options(table: rf.ReceptiveFieldTable, names: list[str]) -> list[tuple[str, str]]:
+    """Dropdown options (label, layer name) for `names`: "30 · MaxPool2d (pool5)", i.e. the
+    layer, its type and, for a pooling layer, which pooling of the network it is."""
+    pools = [r.name for r in table if r.kind in POOLING_KINDS]
+    options = []
+    for name in names:
+        kind = table[name].kind
+        alias = f" (pool{pools.index(name) + 1})" if name in pools else ""
+        options.append((f"{name} · {kind}{alias}", name))
+    return options
+
+
 def _as_rgb(image: np.ndarray) -> np.ndarray:
     img = np.asarray(image, dtype=np.float64)
     if img.ndim == 2:
@@ -168,16 +196,18 @@ class ReceptiveFieldExplorer:
 
         first = next(iter(networks))
         self.network = widgets.Dropdown(options=list(networks), value=first, description="network")
-        self.layer = widgets.Dropdown(options=self._layers(first), description="layer")
+        self.layer = widgets.Dropdown(options=self._layer_options(first), description="layer",
+                                      layout=widgets.Layout(width="320px"))
         self.row = widgets.IntSlider(0, 0, 0, description="unit row", continuous_update=True)
         self.col = widgets.IntSlider(0, 0, 0, description="unit col", continuous_update=True)
         self.show_erf = widgets.Checkbox(False, description="effective RF")
         self.picture = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
         self.caption = widgets.HTML()
+        self.legend = widgets.HTML()
         self.widget = widgets.VBox([
             widgets.HBox([self.network, self.layer, self.show_erf]),
             widgets.HBox([self.row, self.col]),
-            self.picture, self.caption,
+            self.picture, self.legend, self.caption,
         ])
         self.network.observe(self._on_network, names="value")
         self.layer.observe(self._on_layer, names="value")
@@ -190,10 +220,13 @@ class ReceptiveFieldExplorer:
         acts = self._acts[network]
         return [r.name for r in self._tables[network] if r.output_size and r.name in acts]
 
+    def _layer_options(self, network: str) -> list[tuple[str, str]]:
+        return layer_options(self._tables[network], self._layers(network))
+
     def _on_network(self, change) -> None:
         self._busy = True
         layers = self._layers(self.network.value)
-        self.layer.options = layers
+        self.layer.options = self._layer_options(self.network.value)
         self.layer.value = layers[-1]
         self._busy = False
         self._on_layer(None)
@@ -232,6 +265,7 @@ class ReceptiveFieldExplorer:
         self.frame = render_frame(self.image, self.state, erf)
         self.picture.value = png_bytes(self.frame)
         self.caption.value = self.state.caption()
+        self.legend.value = self.state.legend()
 
     def select(self, network: str | None = None, layer: str | None = None,
                row: int | None = None, col: int | None = None) -> ExplorerState:
