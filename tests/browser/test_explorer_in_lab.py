@@ -1,8 +1,9 @@
 """Real-browser test: JupyterLab + system Chromium, driven by Playwright.
 
-Runs notebook 02 top to bottom in a served copy of the notebooks, checks that no cell shows an
-error, moves the receptive-field explorer's "unit row" slider with the keyboard and checks that
-the drawn picture changed. Screenshots go to build/browser/. Run with `make test-browser`.
+Runs a notebook top to bottom in a served copy of the notebooks, checks that no cell shows an
+error, moves one of its explorer's sliders with the keyboard and checks that the drawn picture
+changed: notebook 02's receptive-field explorer ("unit row") and notebook 04's shift-and-stitch
+explorer ("shift dx"). Screenshots go to build/browser/. Run with `make test-browser`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "browser"
-NOTEBOOK = "02_receptive_fields.ipynb"
+EXPLORERS = [("02_receptive_fields.ipynb", "unit row", "explorer"),
+             ("04_dense_predictions.ipynb", "shift dx", "stitch-explorer")]
 RUN_ALL_TIMEOUT_S = 240
 
 
@@ -118,7 +120,8 @@ CELL_STATE = """() => {
 }"""
 
 
-def test_run_all_then_move_the_unit_slider(lab):
+@pytest.mark.parametrize("notebook, slider, shot", EXPLORERS)
+def test_run_all_then_move_a_slider(lab, notebook, slider, shot):
     playwright = pytest.importorskip("playwright.sync_api")
     executable = chromium_path()
     if executable is None:
@@ -129,7 +132,7 @@ def test_run_all_then_move_the_unit_slider(lab):
         browser = p.chromium.launch(executable_path=executable,
                                     args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
+        page.goto(f"{base}/lab/tree/{notebook}?token={token}")
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                                " && window.jupyterapp.shell.currentWidget.sessionContext"
                                "?.session?.kernel?.status === 'idle'", timeout=90_000)
@@ -145,14 +148,14 @@ def test_run_all_then_move_the_unit_slider(lab):
             pytest.fail(f"run-all did not finish in {RUN_ALL_TIMEOUT_S} s: {state}")
         assert state["errors"] == [], state["errors"]
 
-        slider_box = page.locator(".widget-slider", has_text="unit row").first
+        slider_box = page.locator(".widget-slider", has_text=slider).first
         slider_box.scroll_into_view_if_needed()
         picture = page.locator(".widget-image").first
         explorer = page.locator(".widget-vbox", has=slider_box).last
         picture.wait_for(state="visible")
         page.wait_for_timeout(500)
         before_src = picture.get_attribute("src")
-        explorer.screenshot(path=str(SHOTS / "explorer-before.png"))
+        explorer.screenshot(path=str(SHOTS / f"{shot}-before.png"))
         before = picture.screenshot()
 
         handle = slider_box.locator("[role=slider], .noUi-handle, .ui-slider-handle").first
@@ -162,7 +165,7 @@ def test_run_all_then_move_the_unit_slider(lab):
         page.wait_for_function("(src) => document.querySelector('.widget-image').src !== src",
                                arg=before_src, timeout=15_000)
         page.wait_for_timeout(500)
-        explorer.screenshot(path=str(SHOTS / "explorer-after.png"))
+        explorer.screenshot(path=str(SHOTS / f"{shot}-after.png"))
         after = picture.screenshot()
-        assert after != before, "the drawn receptive field did not change"
+        assert after != before, f"moving '{slider}' did not change the picture"
         browser.close()

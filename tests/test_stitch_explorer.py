@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+import torch
+
+from course_utils import checks, dense_prediction, models
+from course_utils import stitch_explorer as se
+
+pytestmark = pytest.mark.widgets
+
+
+@pytest.fixture(scope="module")
+def fcn():
+    torch.manual_seed(0)
+    return dense_prediction.to_fully_convolutional(models.lenet5(), (1, 32, 32)).eval()
+
+
+@pytest.mark.parametrize("dy, dx", [(0, 0), (1, 3), (3, 2)])
+def test_view_matches_the_pass_it_describes(fcn, dy, dx):
+    image = torch.rand(1, 45, 58, generator=torch.Generator().manual_seed(dy))
+    view = se.stitch_view((45, 58), 4, 32, dy, dx)
+    piece = dense_prediction.fcn_predict(fcn, image[:, dy:, dx:])
+    assert view.units == tuple(piece.shape[1:])
+    stitched = dense_prediction.shift_and_stitch(fcn, image)
+    assert torch.equal(stitched[:, torch.from_numpy(view.landed)], piece.flatten(1))
+    top, left, bottom, right = view.read
+    assert (top, left) == (dy, dx) and bottom <= 44 and right <= 57
+    assert bottom + 4 > 44 and right + 4 > 57  # one more unit would not fit
+    centre = checks.centre_pixel.reference
+    assert view.centres[0] == centre(dy, dx, 0, 0) and view.centres[-1] == centre(
+        dy, dx, view.units[0] - 1, view.units[1] - 1)
+
+
+def test_the_dense_map_fills_up_pass_after_pass():
+    filled = [se.stitch_view((40, 40), 4, 32, dy, dx).filled.sum()
+              for dy in range(4) for dx in range(4)]
+    assert filled == sorted(filled) and len(set(filled)) == 16
+    last = se.stitch_view((40, 40), 4, 32, 3, 3)
+    assert last.filled.all() and last.order == 15 and "pass 16 of 16" in last.caption()
+    first = se.stitch_view((40, 40), 4, 32, 0, 0)
+    assert (first.filled == first.landed).all()
+
+
+def test_render_marks_what_the_pass_reads_and_fills():
+    view = se.stitch_view((40, 44), 4, 32, 1, 2)
+    dense = np.full(view.filled.shape, 0.5)
+    frame = se.render_stitch(np.zeros((40, 44)), dense, view, scale=1, gap=0)
+    assert frame.shape == (40, 2 * 44 + 1, 3)
+    r, c = view.centres[0]
+    assert (frame[r, c] == (se.CENTRE_RGB * 255).astype(np.uint8)).all()
+    assert frame[0, 0].sum() == 0 and frame[view.read[0] + 1, view.read[1] + 1, 2] > 0  # blue tint
+    right = frame[:, 45:]
+    offset = 16
+    unfilled = np.argwhere(~view.filled)[0] + offset
+    assert right[tuple(unfilled)].max() < 40  # dark: no pass has filled it yet
+    with pytest.raises(ValueError, match=r"dense must have shape \(9, 13\)"):
+        se.render_stitch(np.zeros((40, 44)), np.zeros((3, 3)), view)
+
+
+def test_bad_shifts_and_sizes():
+    with pytest.raises(ValueError, match="dy and dx must lie in 0..3"):
+        se.stitch_view((40, 40), 4, 32, 4, 0)
+    with pytest.raises(ValueError, match="image_size must leave room"):
+        se.stitch_view((33, 40), 4, 32, 0, 0)
+    with pytest.raises(ValueError, match="f and window must be ints >= 1"):
+        se.stitch_view((40, 40), 0, 32, 0, 0)
+
+
+def test_widget_redraws_when_a_slider_moves():
+    image = np.random.default_rng(0).random((40, 48))
+    explorer = se.ShiftAndStitchExplorer(image, np.zeros((9, 17)), f=4, window=32)
+    before = explorer.picture.value
+    explorer.dx.value = 2
+    assert explorer.picture.value != before and explorer.view.dx == 2
+    assert "shift (dy, dx) = (0, 2)" in explorer.caption.value
+    explorer.dy.value = 3
+    assert explorer.view.order == 14 and explorer.dy.max == 3
