@@ -179,6 +179,14 @@ def shift_and_stitch(fcn: nn.Module, image: torch.Tensor, f: int | None = None) 
     for dy in range(min(f, height - rf_h + 1)):  # larger shifts leave no complete window
         for dx in range(min(f, width - rf_w + 1)):
             pieces[dy, dx] = fcn_predict(fcn, x[..., dy:, dx:])
+    return interleave(pieces, f)
+
+
+def interleave(pieces: dict[tuple[int, int], torch.Tensor], f: int) -> torch.Tensor:
+    """The dense map from shift-and-stitch pieces: `pieces[dy, dx]` (K, h, w) fills rows dy,
+    dy + f, ... and columns dx, dx + f, ...; returns (K, H, W), NaN where no piece lands."""
+    if not pieces or (0, 0) not in pieces:
+        raise ValueError("pieces must hold at least the unshifted output pieces[0, 0]")
     first = pieces[0, 0]
     out_h = max(dy + f * (p.shape[1] - 1) for (dy, _), p in pieces.items()) + 1
     out_w = max(dx + f * (p.shape[2] - 1) for (_, dx), p in pieces.items()) + 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import random
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +82,22 @@ def describe(device: torch.device) -> str:
     where = "Colab" if in_colab() else "local"
     gpu = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
     return f"device={device}{gpu}, torch {torch.__version__}, {where}"
+
+
+def best_time(fn: Callable[[], object], repeats: int = 5,
+              device: torch.device | str | None = None) -> float:
+    """The fastest of `repeats` calls of fn(), in seconds (the least disturbed by other work).
+
+    With a CUDA `device` each call is synchronised first, so queued GPU work is counted.
+    """
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be an int >= 1; got {repeats!r}")
+    cuda = device is not None and torch.device(device).type == "cuda"
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        if cuda:
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return min(times)

@@ -81,6 +81,10 @@ def class_activation_map(model: nn.Module, image: torch.Tensor, class_index: int
     return maps[class_index]
 
 
+CAM_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+"""The thresholds notebook 08 tries for `cam_segmentation` (shares of each canvas's peak)."""
+
+
 def cam_segmentation(maps: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
     """A weak segmentation from class activation maps (no pixel label involved).
 

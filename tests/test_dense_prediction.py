@@ -201,3 +201,14 @@ def test_paint_receptive_fields_background_class_paints_nothing():
     assert 4 not in got.unique().tolist() and (got == 0).any()
     with pytest.raises(ValueError, match=r"background must be a class index in \[0, 4\)"):
         dp.paint_receptive_fields(probs, 4, 8, (28, 32), background=4)
+
+
+def test_interleave_places_each_piece_on_its_phase_and_marks_gaps():
+    dense = torch.arange(2 * 7 * 9, dtype=torch.float32).view(2, 7, 9)
+    pieces = {(dy, dx): dense[:, dy::3, dx::3] for dy in range(3) for dx in range(3)}
+    assert torch.equal(dp.interleave(pieces, 3), dense)
+    del pieces[1, 2]
+    holes = dp.interleave(pieces, 3)
+    assert holes[:, 1::3, 2::3].isnan().all() and not holes[:, 0::3].isnan().any()
+    with pytest.raises(ValueError, match=r"pieces must hold at least the unshifted output"):
+        dp.interleave({(1, 0): dense}, 2)

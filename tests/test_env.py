@@ -77,3 +77,13 @@ def test_data_dir_defaults_to_the_checkout_data_folder(monkeypatch, root):
 def test_describe_mentions_device_and_torch():
     line = env.describe(torch.device("cpu"))
     assert "device=cpu" in line and torch.__version__ in line and "local" in line
+
+
+def test_best_time_is_the_fastest_call(monkeypatch):
+    ticks = iter([0.0, 0.5, 1.0, 1.1, 2.0, 2.5])  # three calls of 0.5, 0.1 and 0.5 s
+    monkeypatch.setattr(env.time, "perf_counter", lambda: next(ticks))
+    calls = []
+    assert env.best_time(lambda: calls.append(1), 3) == pytest.approx(0.1)
+    assert len(calls) == 3
+    with pytest.raises(ValueError, match="repeats must be an int >= 1"):
+        env.best_time(lambda: None, 0)

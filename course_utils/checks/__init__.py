@@ -30,7 +30,7 @@ from .dense_prediction import (
     linear_to_conv,
     unit_box,
 )
-from .gap import CAM_THRESHOLDS, cam_threshold, class_activation_map, global_average_pool
+from .gap import cam_threshold, class_activation_map, global_average_pool
 from .segmentation import (
     border_term,
     border_weights,
@@ -43,7 +43,7 @@ from .upsampling import bilinear_kernel, stamp_counts, transposed_output_size, z
 
 EXERCISES = {name: value for name, value in globals().items() if isinstance(value, Exercise)}
 
-__all__ = ["CAM_THRESHOLDS", "Case", "CheckResult", "EXERCISES", "Exercise", "Mistake",
+__all__ = ["Case", "CheckResult", "EXERCISES", "Exercise", "Mistake",
            "atrous_dilations", "bilinear_kernel", "border_term", "border_weights",
            "cam_threshold", "centre_pixel", "class_activation_map", "conv2d", "conv_parameters",
            "fcn16_fusion", "fcn_output_size", "frequency_weighted_iu", "global_average_pool",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -132,7 +132,6 @@ class Exercise:
     validate: Callable[..., str | None] | None = None
     show: Callable[[Any], str] = describe
     shape: str | None = None  # the hint for a tensor answer of the wrong shape
-    doc: str = field(default="", repr=False)
 
     def _matches(self, got_outcome: Any, mistake: Mistake, case: Case) -> bool:
         try:

@@ -111,13 +111,11 @@ def _interleave_cases() -> list[Case]:
     return cases
 
 
-def _interleave(pieces: dict, f: int) -> torch.Tensor:
-    height = max(dy + f * (p.shape[1] - 1) for (dy, _), p in pieces.items()) + 1
-    width = max(dx + f * (p.shape[2] - 1) for (_, dx), p in pieces.items()) + 1
-    dense = torch.zeros(pieces[0, 0].shape[0], height, width, dtype=pieces[0, 0].dtype)
-    for (dy, dx), piece in pieces.items():
-        dense[:, dy::f, dx::f] = piece
-    return dense
+def _transposed_shifts(pieces: dict, f: int) -> torch.Tensor | None:
+    """Rows and columns swapped: piece (dy, dx) placed as if it were (dx, dy)."""
+    if len({p.shape for p in pieces.values()}) != 1:
+        return None
+    return dense_prediction.interleave({(dx, dy): p for (dy, dx), p in pieces.items()}, f)
 
 
 def _side_by_side(pieces: dict, f: int) -> torch.Tensor:
@@ -126,10 +124,8 @@ def _side_by_side(pieces: dict, f: int) -> torch.Tensor:
 
 
 interleave = Exercise(
-    "interleave", _interleave_cases, _interleave,
-    mistakes=[Mistake(lambda pieces, f: _interleave({(dx, dy): p for (dy, dx), p in pieces.items()
-                                                     if (dx, dy) in pieces}, f)
-                      if len({p.shape for p in pieces.values()}) == 1 else None,
+    "interleave", _interleave_cases, dense_prediction.interleave,
+    mistakes=[Mistake(lambda pieces, f: _transposed_shifts(pieces, f),
                       "rows and columns swapped: pieces[dy, dx] fills rows dy::f and columns "
                       "dx::f."),
               Mistake(_side_by_side, "the pieces are not tiles placed side by side: each one is "

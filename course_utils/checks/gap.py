@@ -49,9 +49,6 @@ class_activation_map = Exercise(
     hint="M_c(x, y) = sum over k of weight[c, k] * features[k, x, y].",
     passed="M_c = sum_k w_k^c f_k for three layer shapes.")
 
-CAM_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-
-
 def _threshold_cases() -> list[Case]:
     """Small synthetic class maps and labels whose best threshold differs between cases."""
     cases = []
@@ -65,7 +62,7 @@ def _threshold_cases() -> list[Case]:
             yy, xx = torch.meshgrid(torch.arange(24.0), torch.arange(24.0), indexing="ij")
             distance = ((yy - top - 3.5) ** 2 + (xx - left - 3.5) ** 2).sqrt() / 8
             cams[i, c] += torch.clamp(1 - distance * spread * 3, min=0)
-        cases.append(Case((cams, labels, CAM_THRESHOLDS), f"validation set {seed + 1}"))
+        cases.append(Case((cams, labels, gap.CAM_THRESHOLDS), f"validation set {seed + 1}"))
     return cases
 
 
