@@ -1,5 +1,5 @@
 """Key figures and lecture claims a notebook records for the run report (`make run` writes
-build/report.md).
+build/report.md), and result tables.
 
 `record` shows one line in the notebook and attaches the figure to the cell's output under its
 own MIME type, so the figure travels inside the executed notebook: no file, no global state.
@@ -9,9 +9,11 @@ tools read both back (`tools/figures.py`).
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 import os
+from collections.abc import Mapping, Sequence
 
 MIME = "application/vnd.course-utils.figure+json"
 CLAIM_MIME = "application/vnd.course-utils.claim+json"
@@ -22,7 +24,7 @@ class ClaimNotMet(AssertionError):
     """A lecture claim that did not hold in a run where it must."""
 
 
-def _show(text: str, mime: str, payload: dict) -> None:
+def _show(text: str, mime: str, payload: dict | str) -> None:
     """Display `text`, carrying `payload` under `mime` in a notebook; print it elsewhere."""
     try:
         from IPython import get_ipython
@@ -91,3 +93,49 @@ def claim(statement: str, holds: bool, evidence: str, caveat: str,
         raise ClaimNotMet(f"{statement}: {evidence} (the notebook's parameters are the "
                           "calibrated ones, or COURSE_STRICT=1)")
     return holds
+
+
+def format_table(rows: Mapping[str, Sequence[float | int | str]], columns: Sequence[str],
+                 fmt: str | Sequence[str] = "{:.3f}") -> list[list[str]]:
+    """The cells of a result table as text: a header row, then one row per entry of `rows`.
+
+    rows: {row name: one value per column}; fmt: a format for every number, or one per column
+    (strings are shown as they are).
+    """
+    columns = list(columns)
+    formats = [fmt] * len(columns) if isinstance(fmt, str) else list(fmt)
+    if len(formats) != len(columns):
+        raise ValueError(f"fmt must be one format or one per column ({len(columns)}); "
+                         f"got {len(formats)}")
+    table = [[""] + columns]
+    for name, values in rows.items():
+        values = list(values)
+        if len(values) != len(columns):
+            raise ValueError(f"rows[{name!r}] must hold one value per column ({len(columns)}); "
+                             f"got {len(values)}")
+        table.append([str(name)] + [v if isinstance(v, str) else f.format(v)
+                                    for f, v in zip(formats, values)])
+    return table
+
+
+def table(rows: Mapping[str, Sequence[float | int | str]], columns: Sequence[str],
+          fmt: str | Sequence[str] = "{:.3f}", title: str | None = None) -> None:
+    """Show a result table under the cell (HTML in a notebook, aligned text elsewhere).
+
+    rows: {row name: one value per column}; fmt: a format for every number or one per column.
+    """
+    cells = format_table(rows, columns, fmt)
+    widths = [max(len(row[k]) for row in cells) for k in range(len(cells[0]))]
+    lines = ["  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in
+                       enumerate(zip(row, widths))) for row in cells]
+    text = "\n".join(([title] if title else []) + lines)
+
+    def tr(row: list[str], first: str, rest: str) -> str:
+        tags = [first] + [rest] * (len(row) - 1)
+        return "<tr>" + "".join(f"<{t}>{html.escape(c)}</{t}>" for t, c in zip(tags, row)) + "</tr>"
+
+    caption = f"<caption>{html.escape(title)}</caption>" if title else ""
+    body = "".join(tr(row, "th", "td") for row in cells[1:])
+    markup = (f"<table>{caption}<thead>{tr(cells[0], 'th', 'th')}</thead>"
+              f"<tbody>{body}</tbody></table>")
+    _show(text, "text/html", markup)

@@ -1,10 +1,10 @@
-"""Plots: image grids, feature-map grids, label overlays."""
+"""Plots: image grids, feature-map grids, label overlays, image / truth / prediction grids."""
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -154,6 +154,54 @@ def show_segmentation(image, labels, num_classes: int = 11, title: str | None = 
         ax.axis("off")
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_predictions(images, truth, predictions: Mapping[str, object], num_classes: int = 11,
+                     alpha: float = 0.6, with_image: bool = False, cell: float = 2.8,
+                     title: str | None = None) -> plt.Figure:
+    """One row per image: [the image,] its ground truth, then each prediction, as label overlays.
+
+    images: (H, W) / (C, H, W) for one image, or (N, H, W) / (N, C, H, W) for N; truth: (H, W)
+    or (N, H, W) label maps (its number of dimensions says whether there is one image or N);
+    predictions: {column title: label maps shaped like truth}. Labels as in `overlay_labels`.
+    """
+    lab = _to_numpy("truth", truth)
+    if lab.ndim not in (2, 3):
+        raise ValueError(f"truth must have shape (H, W) or (N, H, W); got {tuple(lab.shape)}")
+    if not predictions:
+        raise ValueError("predictions must map at least one title to label maps")
+    single = lab.ndim == 2
+    imgs = _to_numpy("images", images)
+    if single:
+        imgs, lab = imgs[None], lab[None]
+    if len(imgs) != len(lab):
+        raise ValueError(f"images must hold one image per label map ({len(lab)}); got "
+                         f"{tuple(imgs.shape)}")
+    preds = {}
+    for name, pred in predictions.items():
+        arr = _to_numpy(f"predictions[{name!r}]", pred)
+        arr = arr[None] if single else arr
+        if arr.shape != lab.shape:
+            raise ValueError(f"predictions[{name!r}] must have the shape of truth "
+                             f"{tuple(lab.shape[single:])}; got {tuple(arr.shape[single:])}")
+        preds[name] = arr
+    columns = (["image"] if with_image else []) + ["ground truth"] + list(preds)
+    fig, axes = plt.subplots(len(lab), len(columns), squeeze=False,
+                             figsize=(cell * len(columns), cell * len(lab) + 0.5))
+    for row, (img, truth_map) in enumerate(zip(imgs, lab)):
+        img = _as_hw_or_hwc(f"images[{row}]", img)
+        panels = [overlay_labels(img, truth_map, num_classes, alpha)]
+        panels += [overlay_labels(img, pred[row], num_classes, alpha) for pred in preds.values()]
+        if with_image:
+            panels.insert(0, img)
+        for ax, panel, name in zip(axes[row], panels, columns):
+            ax.imshow(panel, cmap="gray" if panel.ndim == 2 else None)
+            ax.set_title(name if row == 0 else "", fontsize=9)
+            ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -75,3 +75,31 @@ def test_claims_travel_in_the_notebook_and_reach_the_run_report():
                            "figures": [], "claims": claims}], {})
     assert "## Lecture claims" in text
     assert "| 08.ipynb | GAP regularises | ✗ does not hold | 26.7 % vs 38.1 % |" in text
+
+
+def test_table_aligns_formats_and_shows_html_in_a_notebook(capsys):
+    rows = {"FCN-32s": [0.3401, 1.0], "FCN-8s": [0.6459, "n/a"]}
+    report.table(rows, ["mean IU", "note"], fmt=["{:.3f}", "{:.0f}"], title="validation")
+    assert capsys.readouterr().out.splitlines() == [
+        "validation",
+        "         mean IU  note",
+        "FCN-32s    0.340     1",
+        "FCN-8s     0.646   n/a"]
+
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from course_utils import report\nreport.table({'a<b': [1.5]}, ['x'], '{:.1f}')")])
+    NotebookClient(nb, kernel_name="python3", timeout=60).execute()
+    data = nb.cells[0].outputs[0]["data"]
+    assert "<th>a&lt;b</th><td>1.5</td>" in data["text/html"]
+    assert data["text/plain"].splitlines()[-1] == "a<b  1.5"
+
+
+@pytest.mark.parametrize("rows, columns, fmt, match", [
+    ({"a": [1, 2]}, ["x"], "{}", r"rows\['a'\] must hold one value per column \(1\); got 2"),
+    ({"a": [1]}, ["x"], ["{}", "{}"], r"fmt must be one format or one per column \(1\); got 2"),
+])
+def test_table_bad_input(rows, columns, fmt, match):
+    with pytest.raises(ValueError, match=match):
+        report.table(rows, columns, fmt)

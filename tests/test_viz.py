@@ -95,3 +95,31 @@ def test_png_bytes_round_trip():
 
     frame = (np.random.default_rng(0).random((5, 7, 3)) * 255).astype(np.uint8)
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(viz.png_bytes(frame)))), frame)
+
+
+def test_show_predictions_one_row_per_image_truth_then_each_prediction():
+    images, truth = torch.rand(3, 1, 6, 6), torch.randint(0, 3, (3, 6, 6))
+    preds = {"FCN-32s": torch.zeros(3, 6, 6, dtype=torch.long), "FCN-8s": truth.clone()}
+    fig = viz.show_predictions(images, truth, preds, with_image=True, title="val")
+    axes = fig.get_axes()
+    assert len(axes) == 3 * 4
+    assert [ax.get_title() for ax in axes[:4]] == ["image", "ground truth", "FCN-32s", "FCN-8s"]
+    assert all(ax.get_title() == "" for ax in axes[4:])
+    shown = [ax.get_images()[0].get_array() for ax in axes[4:8]]  # the second row
+    assert np.allclose(shown[1], shown[3])  # a perfect prediction looks like the truth
+    background = np.repeat(images[1, 0, ..., None].numpy(), 3, -1)
+    assert np.allclose(shown[2], background)  # predicted all background: the plain image
+    one = viz.show_predictions(images[0, 0], truth[0], {"p": truth[0]})  # one image, no batch
+    assert [ax.get_title() for ax in one.get_axes()] == ["ground truth", "p"]
+
+
+def test_show_predictions_bad_input():
+    images, truth = torch.rand(2, 6, 6), torch.zeros(2, 6, 6, dtype=torch.long)
+    with pytest.raises(ValueError, match=r"truth must have shape \(H, W\) or \(N, H, W\)"):
+        viz.show_predictions(images, truth[None], {"p": truth})
+    with pytest.raises(ValueError, match="predictions must map at least one title"):
+        viz.show_predictions(images, truth, {})
+    with pytest.raises(ValueError, match=r"predictions\['p'\] must have the shape of truth \(2, 6"):
+        viz.show_predictions(images, truth, {"p": truth[:, :5]})
+    with pytest.raises(ValueError, match=r"images must hold one image per label map \(2\)"):
+        viz.show_predictions(images[:1], truth, {"p": truth})
