@@ -1,5 +1,6 @@
 """Notebooks are stored clean and follow the course template."""
 
+import ast
 import re
 import subprocess
 
@@ -135,3 +136,19 @@ def test_sync_tool_repairs_a_drifted_copy(nb):
     repaired = synced(no_badge, nb.path.name)
     assert colab_badge(nb.path.name) in repaired.cells[0].source
     assert repaired.cells[0].source.startswith(nb.cells[0].source.split("\n")[0])
+
+
+MAX_CELL_LINES = 20
+
+
+def test_code_cells_are_short(nb):
+    """One idea per cell: at most MAX_CELL_LINES non-blank lines (an import-only cell and the
+    generated setup cell are exempt)."""
+    for cell in code_cells(nb)[1:]:
+        statements = ast.parse(cell.source).body
+        if statements and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in statements):
+            continue
+        lines = [line for line in cell.source.splitlines() if line.strip()]
+        assert len(lines) <= MAX_CELL_LINES, (
+            f"{nb.path.name}: a code cell of {len(lines)} lines (at most {MAX_CELL_LINES}; "
+            f"split it or move the code into course_utils): {lines[0][:60]!r}")
