@@ -1,5 +1,6 @@
 """Google Colab's runtime, emulated: the setup cell's install changes nothing, and every notebook
-runs under Colab's pinned versions with other parameters than its defaults.
+runs under Colab's pinned versions with other parameters than its defaults, as the Colab badge
+opens it: the student copy, every exercise unsolved.
 
 `make test-colab` builds `.venv-colab` from tests/colab_runtime.txt and runs this file with
 COLAB_PYTHON set to that environment's interpreter. The setup cell itself runs there (with
@@ -25,7 +26,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from tools.figures import claims_of, figures_of, format_figure
-from tools.notebook_rules import ROOT, repository_url, setup_cell_source
+from tools.notebook_rules import ROOT, STUDENT_DIR, repository_url, setup_cell_source
 
 pytestmark = pytest.mark.colab
 
@@ -190,7 +191,7 @@ def test_notebook_runs_under_colabs_pins(name, colab_kernel, colab_python_versio
     monkeypatch.setenv("COURSE_STRICT", "1")  # other parameters, but every lecture claim must hold
     out = tmp_path / name
     start = time.perf_counter()
-    pm.execute_notebook(str(ROOT / "notebooks" / name), str(out), parameters=parameters,
+    pm.execute_notebook(str(STUDENT_DIR / name), str(out), parameters=parameters,
                         kernel_name=KERNEL, cwd=str(tmp_path), progress_bar=False)
     seconds = time.perf_counter() - start
     executed = nbformat.read(out, as_version=4)
@@ -208,3 +209,8 @@ def test_notebook_runs_under_colabs_pins(name, colab_kernel, colab_python_versio
     figures = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
                if "image/png" in o.get("data", {})]
     assert len(figures) >= 2, "plots must render inline in a headless run"
+    solutions = [c for c in nbformat.read(ROOT / "notebooks" / name, as_version=4).cells
+                 if "solution" in c.metadata.get("tags", [])]
+    shown = "\n".join(o.get("data", {}).get("text/plain", "") + o.get("text", "")
+                      for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert shown.count("not solved yet") >= len(solutions) >= 3, "every exercise shows as unsolved"
