@@ -23,13 +23,17 @@ COLAB_STAMP := $(COLAB_VENV)/.installed-stamp
 COLAB_PYTHON ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3.13 python3.12 \
 	$(HOME)/.pyenv/versions/3.12*/bin/python3.12 $(PYTHON); do $$p -c '' >/dev/null 2>&1 && { echo $$p; break; }; done)
 PIP_QUIET := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
-.PHONY: help setup lab check test lint unit widgets7 notebooks test-colab test-gpu test-browser run site student sync bench clean distclean
+.PHONY: help setup lab check test lint test-fast test-python test-widgets7 test-notebooks \
+	test-colab test-gpu test-browser run site student sync bench clean distclean
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab on notebooks/"
-	@echo "make check  lint + unit tests that execute no notebook (the fast inner loop, <= 3 min)"
-	@echo "make test   set up .venv, lint, unit tests (+ widgets on ipywidgets 7.7.1), notebooks via nbval,"
-	@echo "            the Colab emulation and the browser test: everything"
+	@echo "make check  lint + make test-fast: the inner loop while you work"
+	@echo "make test   set up .venv and run everything below (CI runs exactly this)"
+	@echo "make test-fast      unit tests that execute no notebook and train no model"
+	@echo "make test-python    every pytest test but the browser and Colab ones (slow ones too)"
+	@echo "make test-widgets7  the widget tests again under ipywidgets 7.7.1 (Colab's version)"
+	@echo "make test-notebooks every notebook through nbval (COURSE_STRICT=1)"
 	@echo "make test-colab    Colab's pinned runtime in .venv-colab: the setup cell changes nothing, notebooks run"
 	@echo "make test-gpu      every notebook with DEVICE=\"cuda\" (needs a GPU), build/gpu/report.md"
 	@echo "make test-browser  JupyterLab in the system Chromium: run notebook 02, move a slider"
@@ -57,13 +61,18 @@ lab: setup
 lint: setup
 	$(VENV)/bin/ruff check course_utils tools tests notebooks
 
-unit: setup
+# Every test under tests/ but the browser and Colab ones: also the `slow` ones (they train real
+# models or start a kernel) and the tools tests that execute notebooks (`notebook`).
+test-python: setup
 	$(PY) -m pytest tests -m "not browser and not colab" $(PYTEST_ARGS)
 
-# The fast inner loop: lint + every unit test that executes no notebook (target <= 3 min).
-check: lint
-	$(PY) -m pytest tests -m "not notebook and not browser and not colab" -p no:cacheprovider \
-		$(PYTEST_ARGS)
+# The unit tests that execute no notebook, train no real model and start no kernel.
+test-fast: setup
+	$(PY) -m pytest tests -m "not notebook and not slow and not browser and not colab" \
+		-p no:cacheprovider $(PYTEST_ARGS)
+
+# The inner loop while you work.
+check: lint test-fast
 
 # Colab ships ipywidgets 7.7.1: run the widget tests against it too (it goes first on the path).
 $(IPYW7)/.stamp: | $(STAMP)
@@ -71,11 +80,11 @@ $(IPYW7)/.stamp: | $(STAMP)
 		ipywidgets==7.7.1 ipython_genutils $(PIP_QUIET)
 	@touch $@
 
-widgets7: setup $(IPYW7)/.stamp
+test-widgets7: setup $(IPYW7)/.stamp
 	EXPECT_IPYWIDGETS=7.7.1 PYTHONPATH=$(abspath $(IPYW7)) $(PY) -m pytest -m widgets -p no:cacheprovider tests $(PYTEST_ARGS)
 
 # COURSE_STRICT=1: every lecture claim (`report.claim`) must hold, whatever the parameters.
-notebooks: setup
+test-notebooks: setup
 	COURSE_STRICT=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks/[0-9][0-9]_*.ipynb $(PYTEST_ARGS)
 
 # Re-built only when the pins change. pip first, at Colab's version (it decides how the setup
@@ -112,7 +121,7 @@ test-browser: setup
 	$(PY) -m pytest -m browser -p no:cacheprovider tests/browser $(PYTEST_ARGS)
 
 # The browser test joins in when Chromium is installed (always in CI).
-test: lint unit widgets7 notebooks test-colab $(if $(CHROMIUM),test-browser,)
+test: lint test-python test-widgets7 test-notebooks test-colab $(if $(CHROMIUM),test-browser,)
 
 run: setup
 	COURSE_STRICT=1 $(PY) -m tools.run_notebooks notebooks build/executed --report build/report.md

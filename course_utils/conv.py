@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from ._core import check_int
+
 
 def _check_2d(name: str, t: torch.Tensor) -> None:
     if not isinstance(t, torch.Tensor):
@@ -77,3 +79,17 @@ def conv_parameters(in_channels: int, out_channels: int, kernel_size: int | tupl
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int >= 1; got {value!r}")
     return out_channels * in_channels * kh * kw + (out_channels if bias else 0)
+
+
+def conv_output_size(size: int, kernel: int, *, stride: int = 1, padding: int = 0,
+                     dilation: int = 1) -> int:
+    """o = floor((i + 2p - d(k - 1) - 1) / s) + 1, as `nn.Conv2d` (and max pooling) compute it."""
+    for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1),
+                             ("padding", padding, 0), ("dilation", dilation, 1)):
+        check_int(value, name, low)
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    if span < 0:
+        spread = dilation * (kernel - 1) + 1
+        raise ValueError(f"kernel={kernel} with dilation={dilation} spans {spread} > "
+                         f"size + 2 * padding = {size + 2 * padding}")
+    return span // stride + 1

@@ -77,7 +77,7 @@ def data_dir() -> Path:
     return path
 
 
-def describe(device: torch.device) -> str:
+def device_summary(device: torch.device) -> str:
     """One line naming the device, the torch version and whether this is Colab."""
     where = "Colab" if in_colab() else "local"
     gpu = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""

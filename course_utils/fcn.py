@@ -1,7 +1,7 @@
 """The FCN of Long et al. (2015): FCN-32s, FCN-16s and FCN-8s on top of a VGG-style classifier.
 
 The classifier's fully connected layers become convolutions
-(`dense_prediction.linear_to_conv`), its last layer is replaced by a new score layer for the
+(`fully_convolutional.linear_to_conv`), its last layer is replaced by a new score layer for the
 segmentation classes, and the coarse scores are upsampled back to the input size by learnable
 transposed convolutions initialised to bilinear interpolation (`upsampling.bilinear_upsampler`).
 FCN-16s adds scores predicted from pool4, FCN-8s also from pool3, fused by summation.
@@ -26,9 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._core import check_tensor, described, model_device, model_dtype
+from ._core import check_tensor, model_device, model_dtype, shape_or_type
 from .data.labels import VOID
-from .dense_prediction import linear_to_conv
+from .fully_convolutional import linear_to_conv
 from .upsampling import bilinear_upsampler
 
 STRIDES = (32, 16, 8)
@@ -129,7 +129,7 @@ class SampledCrossEntropyLoss(nn.Module):
         n, _, h, w = scores.shape
         if not isinstance(target, torch.Tensor) or target.shape != (n, h, w):
             raise ValueError(f"target must have shape ({n}, {h}, {w}) to match scores; "
-                             f"got {described(target)}")
+                             f"got {shape_or_type(target)}")
         dropped = torch.rand(target.shape, generator=self.generator) >= self.keep
         sampled = target.masked_fill(dropped.to(target.device), self.ignore_index)
         return F.cross_entropy(scores, sampled, self.weight, ignore_index=self.ignore_index)

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._core import check_tensor, described, eval_mode, model_device, model_dtype
+from ._core import check_tensor, eval_mode, model_device, model_dtype, shape_or_type
 
 
 def split_gap_model(model: nn.Module) -> tuple[nn.Sequential, nn.Linear | None]:
@@ -51,7 +51,7 @@ def class_activation_maps(model: nn.Module, images: torch.Tensor,
     features, linear = split_gap_model(model)
     if not (isinstance(images, torch.Tensor) and images.ndim == 4 and images.is_floating_point()):
         raise ValueError(f"images must be a float tensor of shape (N, C, H, W); got "
-                         f"{described(images)}")
+                         f"{shape_or_type(images)}")
     with eval_mode(model), torch.no_grad():
         maps = features(images.to(model_device(model), model_dtype(model)))
         if linear is not None:
@@ -71,7 +71,7 @@ def class_activation_map(model: nn.Module, image: torch.Tensor, class_index: int
     (or (h, w) at the feature resolution with upsample=False). See `class_activation_maps`.
     """
     if not isinstance(image, torch.Tensor) or image.ndim != 3:
-        raise ValueError(f"image must be a tensor of shape (C, H, W); got {described(image)} "
+        raise ValueError(f"image must be a tensor of shape (C, H, W); got {shape_or_type(image)} "
                          "(use class_activation_maps for a batch (N, C, H, W))")
     maps = class_activation_maps(model, image[None], upsample=upsample)[0]
     num_classes = maps.shape[0]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._core import check_size, eval_mode, model_device, model_dtype
+from ._core import check_module, check_size, measuring_forward, model_device, model_dtype
 
 
 @dataclass
@@ -77,17 +77,12 @@ def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 
 def _run_with_hooks(model: nn.Module, x: torch.Tensor, hook) -> None:
-    handles = [m.register_forward_hook(hook(name)) for name, m in _leaves(model)]
     try:
-        with eval_mode(model), torch.no_grad():
-            model(x)
+        measuring_forward(model, x, [(m, hook(name)) for name, m in _leaves(model)])
     except Exception as err:
         raise ValueError(
             f"model could not run on an input of shape {tuple(x.shape)}: {err}"
         ) from err
-    finally:
-        for h in handles:
-            h.remove()
 
 
 def summary(model: nn.Module, input_size: Sequence[int]) -> Summary:
@@ -96,8 +91,7 @@ def summary(model: nn.Module, input_size: Sequence[int]) -> Summary:
     Runs one forward pass on the model's device (the `meta` device works too: shapes without
     memory). One row per leaf module call: name, output shape (batch shown as None), #params.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_module(model)
     size = _check_input_size(input_size)
     rows: list[LayerRow] = []
 
@@ -127,8 +121,7 @@ def summary(model: nn.Module, input_size: Sequence[int]) -> Summary:
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Number of parameters of `model` (optionally only those with requires_grad)."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_module(model)
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -137,8 +130,7 @@ def layer_outputs(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
 
     Outputs are detached and moved to the CPU, ready to plot.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_module(model)
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
     outputs: dict[str, torch.Tensor] = {}
@@ -154,10 +146,12 @@ def layer_outputs(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
     return outputs
 
 
-def conv_flops(model: nn.Module, input_shape: tuple[int, int, int]) -> int:
-    """Multiply-adds x 2 of all Conv2d / Linear layers for one input of shape (C, H, W), run on
-    the model's device (the meta device works: shapes only)."""
-    shape = _check_input_size(input_shape)
+def conv_flops(model: nn.Module, input_size: tuple[int, int, int]) -> int:
+    """Multiply-adds x 2 of all Conv2d / Linear layers for one input of shape `input_size` =
+    (C, H, W), run on the model's device (the meta device works: shapes only) in eval mode; the
+    model's mode and BatchNorm statistics stay as they were."""
+    check_module(model)
+    shape = _check_input_size(input_size)
     total = 0
 
     def hook(module, inputs, output):
@@ -168,14 +162,9 @@ def conv_flops(model: nn.Module, input_shape: tuple[int, int, int]) -> int:
         elif isinstance(module, nn.Linear):
             total += 2 * module.in_features * output.numel()
 
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, *shape, device=model_device(model), dtype=model_dtype(model)))
-    finally:
-        for h in handles:
-            h.remove()
+    x = torch.zeros(1, *shape, device=model_device(model), dtype=model_dtype(model))
+    measuring_forward(model, x, [(m, hook) for m in model.modules()
+                                 if isinstance(m, (nn.Conv2d, nn.Linear))])
     return total
 
 

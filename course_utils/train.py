@@ -15,7 +15,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
-from ._core import eval_mode
+from ._core import check_module, eval_mode
 from .env import get_device
 
 Data = tuple[torch.Tensor, ...] | DataLoader
@@ -97,8 +97,7 @@ def fit(
     seed: seeds the shuffling order (None = torch's global generator). One progress bar counts
     batches over all epochs and shows the latest loss and accuracies.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_module(model)
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1; got {epochs}")
     dev = device if isinstance(device, torch.device) else get_device(device)
@@ -158,8 +157,7 @@ def evaluate(
     device: str | torch.device = "auto",
 ) -> tuple[float, float]:
     """(mean loss, accuracy) of `model` on `data` (DataLoader or (x, y) tensors), in eval mode."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_module(model)
     dev = device if isinstance(device, torch.device) else get_device(device)
     loader = _loader(data, batch_size, shuffle=False)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
@@ -184,8 +182,7 @@ def predict(
     device: str | torch.device = "auto",
 ) -> torch.Tensor:
     """Logits of `model` for inputs x (N, ...), computed in batches, returned on the CPU."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_module(model)
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         raise TypeError("x must be a floating-point torch.Tensor of shape (N, ...)")
     dev = device if isinstance(device, torch.device) else get_device(device)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._core import check_tensor, eval_mode, model_device, model_dtype
+from ._core import check_tensor, eval_mode, model_device, model_dtype, to_numpy
 
 
 def _double_conv(cin: int, cout: int, padding: int) -> nn.Sequential:
@@ -68,6 +68,14 @@ def unet_output_size(size: int, depth: int = 4, padding: int = 0) -> int:
     return out
 
 
+def center_crop(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """The central (h, w) = `size` window of x (..., H, W): U-Net's crop of a skip connection
+    (and of label maps) to a smaller valid output."""
+    top = (x.shape[-2] - size[0]) // 2
+    left = (x.shape[-1] - size[1]) // 2
+    return x[..., top:top + size[0], left:left + size[1]]
+
+
 class UNet(nn.Module):
     """U-Net with `depth` poolings; the first level has `base_width` channels.
 
@@ -96,12 +104,6 @@ class UNet(nn.Module):
             self.up_conv.append(_double_conv(2 * width, width, padding))
         self.head = nn.Conv2d(base_width, num_classes, 1)
 
-    @staticmethod
-    def _crop(skip: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        top = (skip.shape[-2] - size[0]) // 2
-        left = (skip.shape[-1] - size[1]) // 2
-        return skip[..., top:top + size[0], left:left + size[1]]
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for axis, size in (("height", x.shape[-2]), ("width", x.shape[-1])):
             try:
@@ -116,7 +118,7 @@ class UNet(nn.Module):
         x = self.bottom(x)
         for up, block, skip in zip(self.up, self.up_conv, reversed(skips)):
             x = up(x)
-            x = block(torch.cat([self._crop(skip, x.shape[-2:]), x], dim=1))
+            x = block(torch.cat([center_crop(skip, x.shape[-2:]), x], dim=1))
         return self.head(x)
 
 
@@ -134,7 +136,7 @@ def unet_weight_map(instances, w0: float = 10.0, sigma: float = 5.0,
     """
     from scipy import ndimage
 
-    inst = np.asarray(instances.cpu() if isinstance(instances, torch.Tensor) else instances)
+    inst = to_numpy(instances, "instances")
     if inst.ndim != 2 or not np.issubdtype(inst.dtype, np.integer):
         raise ValueError(f"instances must be an (H, W) integer map; got shape {inst.shape}, "
                          f"dtype {inst.dtype}")
@@ -162,9 +164,9 @@ def weighted_cross_entropy(logits: torch.Tensor, target: torch.Tensor,
     (N, H, W); the target and weight maps are center-cropped to the logits (valid U-Net)."""
     size = logits.shape[-2:]
     if target.shape[-2:] != size:
-        target = UNet._crop(target, size)
+        target = center_crop(target, size)
     if weights.shape[-2:] != size:
-        weights = UNet._crop(weights, size)
+        weights = center_crop(weights, size)
     return (F.cross_entropy(logits, target, reduction="none") * weights).mean()
 
 
@@ -173,7 +175,7 @@ def touching_pairs(instances) -> set[tuple[int, int]]:
     (their shared border, one pixel on each side, is background in the instance map)."""
     from scipy import ndimage
 
-    inst = np.asarray(instances.cpu() if isinstance(instances, torch.Tensor) else instances)
+    inst = to_numpy(instances, "instances")
     pairs = set()
     for i in [v for v in np.unique(inst) if v > 0]:
         near = ndimage.binary_dilation(inst == i, np.ones((3, 3), bool), iterations=2)
@@ -193,9 +195,8 @@ def separated_share(pred_foreground, instances) -> float:
     """
     from scipy import ndimage
 
-    inst = np.asarray(instances.cpu() if isinstance(instances, torch.Tensor) else instances)
-    fg = np.asarray(pred_foreground.cpu() if isinstance(pred_foreground, torch.Tensor)
-                    else pred_foreground).astype(bool)
+    inst = to_numpy(instances, "instances")
+    fg = to_numpy(pred_foreground, "pred_foreground").astype(bool)
     if fg.shape != inst.shape:
         raise ValueError(f"pred_foreground and instances must have the same shape; got "
                          f"{fg.shape} and {inst.shape}")

@@ -14,13 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._core import check_tensor
-
-
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}; got {value!r}")
-    return value
+from ._core import check_int, check_tensor
 
 
 def _as_nchw(name: str, x: torch.Tensor) -> tuple[torch.Tensor, int]:
@@ -43,14 +37,14 @@ def _restore(x: torch.Tensor, ndim: int) -> torch.Tensor:
 
 def nearest(x: torch.Tensor, factor: int) -> torch.Tensor:
     """Repeat every value in a factor x factor block. x: (H, W), (C, H, W) or (N, C, H, W)."""
-    _check_int("factor", factor, 1)
+    check_int(factor, "factor", 1)
     x4, ndim = _as_nchw("x", x)
     return _restore(x4.repeat_interleave(factor, -2).repeat_interleave(factor, -1), ndim)
 
 
 def bed_of_nails(x: torch.Tensor, factor: int) -> torch.Tensor:
     """Each value at the top-left of its factor x factor block, zeros elsewhere."""
-    _check_int("factor", factor, 1)
+    check_int(factor, "factor", 1)
     x4, ndim = _as_nchw("x", x)
     out = x4.new_zeros(*x4.shape[:2], x4.shape[2] * factor, x4.shape[3] * factor)
     out[..., ::factor, ::factor] = x4
@@ -59,7 +53,7 @@ def bed_of_nails(x: torch.Tensor, factor: int) -> torch.Tensor:
 
 def zero_insert(x: torch.Tensor, stride: int) -> torch.Tensor:
     """Insert stride - 1 zeros between neighbouring samples: H -> (H - 1) * stride + 1."""
-    _check_int("stride", stride, 1)
+    check_int(stride, "stride", 1)
     x4, ndim = _as_nchw("x", x)
     h, w = x4.shape[-2:]
     out = x4.new_zeros(*x4.shape[:2], (h - 1) * stride + 1, (w - 1) * stride + 1)
@@ -67,31 +61,17 @@ def zero_insert(x: torch.Tensor, stride: int) -> torch.Tensor:
     return _restore(out, ndim)
 
 
-def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
-                     dilation: int = 1) -> int:
-    """o = floor((i + 2p - d(k - 1) - 1) / s) + 1, as `nn.Conv2d` (and max pooling) compute it."""
-    for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1),
-                             ("padding", padding, 0), ("dilation", dilation, 1)):
-        _check_int(name, value, low)
-    span = size + 2 * padding - dilation * (kernel - 1) - 1
-    if span < 0:
-        spread = dilation * (kernel - 1) + 1
-        raise ValueError(f"kernel={kernel} with dilation={dilation} spans {spread} > "
-                         f"size + 2 * padding = {size + 2 * padding}")
-    return span // stride + 1
-
-
-def transposed_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
-                           dilation: int = 1, output_padding: int = 0) -> int:
+def transposed_output_size(size: int, kernel: int, *, stride: int = 1, padding: int = 0,
+                           output_padding: int = 0, dilation: int = 1) -> int:
     """o = (i - 1) s - 2p + d(k - 1) + output_padding + 1, as `nn.ConvTranspose2d` computes it.
 
     output_padding picks one of the s sizes whose convolution gives back i; PyTorch requires it
     smaller than the stride or the dilation.
     """
     for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1),
-                             ("padding", padding, 0), ("dilation", dilation, 1),
-                             ("output_padding", output_padding, 0)):
-        _check_int(name, value, low)
+                             ("padding", padding, 0), ("output_padding", output_padding, 0),
+                             ("dilation", dilation, 1)):
+        check_int(value, name, low)
     if output_padding >= max(stride, dilation):
         raise ValueError(f"output_padding must be smaller than stride or dilation; got "
                          f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
@@ -109,7 +89,7 @@ def _check_weight(weight: torch.Tensor, x: torch.Tensor) -> tuple[int, int]:
     return weight.shape[-2], weight.shape[-1]
 
 
-def transposed_conv_as_conv(x: torch.Tensor, weight: torch.Tensor, stride: int = 1,
+def transposed_conv_as_conv(x: torch.Tensor, weight: torch.Tensor, *, stride: int = 1,
                             padding: int = 0, output_padding: int = 0,
                             dilation: int = 1) -> torch.Tensor:
     """`F.conv_transpose2d` rebuilt from an ordinary convolution.
@@ -122,7 +102,8 @@ def transposed_conv_as_conv(x: torch.Tensor, weight: torch.Tensor, stride: int =
     check_tensor(x, "x", 4, "have shape (N, C_in, H, W)")
     kh, kw = _check_weight(weight, x)
     for size, k in ((x.shape[-2], kh), (x.shape[-1], kw)):
-        transposed_output_size(size, k, stride, padding, dilation, output_padding)
+        transposed_output_size(size, k, stride=stride, padding=padding,
+                               output_padding=output_padding, dilation=dilation)
     z = zero_insert(x, stride)
     pads = []
     for k in (kw, kh):  # F.pad wants (left, right, top, bottom)
@@ -133,7 +114,7 @@ def transposed_conv_as_conv(x: torch.Tensor, weight: torch.Tensor, stride: int =
     return F.conv2d(z, flipped, dilation=dilation)
 
 
-def transposed_conv_as_gradient(x: torch.Tensor, weight: torch.Tensor, stride: int = 1,
+def transposed_conv_as_gradient(x: torch.Tensor, weight: torch.Tensor, *, stride: int = 1,
                                 padding: int = 0, output_padding: int = 0,
                                 dilation: int = 1) -> torch.Tensor:
     """`F.conv_transpose2d` as the adjoint of `F.conv2d`, computed by autograd.
@@ -143,8 +124,9 @@ def transposed_conv_as_gradient(x: torch.Tensor, weight: torch.Tensor, stride: i
     """
     check_tensor(x, "x", 4, "have shape (N, C_in, H, W)")
     kh, kw = _check_weight(weight, x)
-    out_h = transposed_output_size(x.shape[-2], kh, stride, padding, dilation, output_padding)
-    out_w = transposed_output_size(x.shape[-1], kw, stride, padding, dilation, output_padding)
+    out_h, out_w = (transposed_output_size(size, k, stride=stride, padding=padding,
+                                           output_padding=output_padding, dilation=dilation)
+                    for size, k in ((x.shape[-2], kh), (x.shape[-1], kw)))
     z = torch.zeros(x.shape[0], weight.shape[1], out_h, out_w, dtype=x.dtype, device=x.device,
                     requires_grad=True)
     y = F.conv2d(z, weight, stride=stride, padding=padding, dilation=dilation)
@@ -162,8 +144,8 @@ def bilinear_kernel(factor: int, channels: int = 1) -> torch.Tensor:
     channel c maps only to channel c. For factor 2 the 1-D profile is [.25, .75, .75, .25].
     `bilinear_upsampler` puts it in a ConvTranspose2d.
     """
-    _check_int("factor", factor, 1)
-    _check_int("channels", channels, 1)
+    check_int(factor, "factor", 1)
+    check_int(channels, "channels", 1)
     size = 2 * factor - factor % 2
     centre = factor - 1 if size % 2 == 1 else factor - 0.5
     og = torch.arange(size, dtype=torch.float64)

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
-
-def _to_numpy(name: str, x) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu()
-        x = (x.float() if x.dtype in (torch.float16, torch.bfloat16) else x).numpy()
-    arr = np.asarray(x)
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"{name} must be numeric (tensor or array); got dtype {arr.dtype}")
-    return arr
+from ._core import to_numpy
+from ._raster import stretch
+from .data.labels import CANVAS_CLASSES
 
 
 def _as_hw_or_hwc(name: str, img: np.ndarray) -> np.ndarray:
@@ -57,9 +49,9 @@ def show_images(
 ) -> plt.Figure:
     """A grid of images. images: (N, H, W), (N, 1, H, W), (N, 3, H, W) or a list of such images."""
     if isinstance(images, (list, tuple)):
-        arrays = [_to_numpy("images", im) for im in images]
+        arrays = [to_numpy(im, "images") for im in images]
     else:
-        batch = _to_numpy("images", images)
+        batch = to_numpy(images, "images")
         if batch.ndim not in (3, 4):
             raise ValueError(
                 f"images must have shape (N, H, W) or (N, C, H, W); got {tuple(batch.shape)}"
@@ -83,7 +75,7 @@ def show_feature_maps(
     maps, title: str | None = None, ncols: int = 8, cmap: str = "viridis", cell: float = 1.2
 ) -> plt.Figure:
     """Each channel of one activation volume maps: (C, H, W) (or (1, C, H, W)) as an image."""
-    arr = _to_numpy("maps", maps)
+    arr = to_numpy(maps, "maps")
     if arr.ndim == 4 and arr.shape[0] == 1:
         arr = arr[0]
     if arr.ndim != 3:
@@ -109,15 +101,16 @@ def label_colors(num_classes: int) -> np.ndarray:
     return colors
 
 
-def overlay_labels(image, labels, num_classes: int = 11, alpha: float = 0.5) -> np.ndarray:
+def overlay_labels(image, labels, num_classes: int = CANVAS_CLASSES,
+                   alpha: float = 0.5) -> np.ndarray:
     """Blend a label map onto an image; background (label 0) stays the image.
 
     image: (H, W), (1, H, W), (3, H, W) or (H, W, 3) in [0, 1]; labels: (H, W) ints in
     [0, num_classes) (other values, e.g. 255 = void, are drawn white).
     Returns (H, W, 3) floats in [0, 1].
     """
-    img = _as_hw_or_hwc("image", _to_numpy("image", image))
-    lab = _to_numpy("labels", labels)
+    img = _as_hw_or_hwc("image", to_numpy(image, "image"))
+    lab = to_numpy(labels, "labels")
     if lab.ndim != 2 or lab.shape != img.shape[:2]:
         raise ValueError(
             f"labels must have shape (H, W) = {img.shape[:2]} to match the image; "
@@ -136,11 +129,11 @@ def overlay_labels(image, labels, num_classes: int = 11, alpha: float = 0.5) -> 
     return np.where(mask, (1 - alpha) * rgb + alpha * painted, rgb)
 
 
-def show_segmentation(image, labels, num_classes: int = 11, title: str | None = None,
+def show_segmentation(image, labels, num_classes: int = CANVAS_CLASSES, title: str | None = None,
                       alpha: float = 0.5) -> plt.Figure:
     """Image, label map and their overlay side by side (labels as in `overlay_labels`)."""
-    img = _as_hw_or_hwc("image", _to_numpy("image", image))
-    lab = _to_numpy("labels", labels)
+    img = _as_hw_or_hwc("image", to_numpy(image, "image"))
+    lab = to_numpy(labels, "labels")
     overlay = overlay_labels(img, lab, num_classes, alpha)
     fig, axes = plt.subplots(1, 3, figsize=(9, 3))
     axes[0].imshow(img, cmap="gray" if img.ndim == 2 else None)
@@ -158,7 +151,8 @@ def show_segmentation(image, labels, num_classes: int = 11, title: str | None = 
     return fig
 
 
-def show_predictions(images, truth, predictions: Mapping[str, object], num_classes: int = 11,
+def show_predictions(images, truth, predictions: Mapping[str, object],
+                     num_classes: int = CANVAS_CLASSES,
                      alpha: float = 0.6, with_image: bool = False, cell: float = 2.8,
                      title: str | None = None) -> plt.Figure:
     """One row per image: [the image,] its ground truth, then each prediction, as label overlays.
@@ -167,13 +161,13 @@ def show_predictions(images, truth, predictions: Mapping[str, object], num_class
     or (N, H, W) label maps (its number of dimensions says whether there is one image or N);
     predictions: {column title: label maps shaped like truth}. Labels as in `overlay_labels`.
     """
-    lab = _to_numpy("truth", truth)
+    lab = to_numpy(truth, "truth")
     if lab.ndim not in (2, 3):
         raise ValueError(f"truth must have shape (H, W) or (N, H, W); got {tuple(lab.shape)}")
     if not predictions:
         raise ValueError("predictions must map at least one title to label maps")
     single = lab.ndim == 2
-    imgs = _to_numpy("images", images)
+    imgs = to_numpy(images, "images")
     if single:
         imgs, lab = imgs[None], lab[None]
     if len(imgs) != len(lab):
@@ -181,7 +175,7 @@ def show_predictions(images, truth, predictions: Mapping[str, object], num_class
                          f"{tuple(imgs.shape)}")
     preds = {}
     for name, pred in predictions.items():
-        arr = _to_numpy(f"predictions[{name!r}]", pred)
+        arr = to_numpy(pred, f"predictions[{name!r}]")
         arr = arr[None] if single else arr
         if arr.shape != lab.shape:
             raise ValueError(f"predictions[{name!r}] must have the shape of truth "
@@ -213,16 +207,13 @@ def heatmap_overlay(image, heatmap, threshold: float | None = None, alpha: float
     Each heatmap cell covers an equal block of the image (nearest-neighbour upsampling). With a
     threshold, cells at or above it are outlined in cyan. Returns (H, W, 3) floats in [0, 1].
     """
-    img = _as_hw_or_hwc("image", _to_numpy("image", image))
-    heat = _to_numpy("heatmap", heatmap).astype(np.float64)
+    img = _as_hw_or_hwc("image", to_numpy(image, "image"))
+    heat = to_numpy(heatmap, "heatmap").astype(np.float64)
     if heat.ndim != 2:
         raise ValueError(f"heatmap must have shape (h, w); got {tuple(heat.shape)}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be in [0, 1]; got {alpha}")
-    height, width = img.shape[:2]
-    rows = np.minimum(np.arange(height) * heat.shape[0] // height, heat.shape[0] - 1)
-    cols = np.minimum(np.arange(width) * heat.shape[1] // width, heat.shape[1] - 1)
-    big = np.clip(heat[rows][:, cols], 0.0, 1.0)
+    big = np.clip(stretch(heat, *img.shape[:2]), 0.0, 1.0)
     rgb = np.repeat(img[..., None], 3, -1) if img.ndim == 2 else img
     rgb = np.clip(rgb, 0.0, 1.0)
     out = (1 - alpha) * rgb + alpha * plt.get_cmap(cmap)(big)[..., :3]
@@ -232,12 +223,3 @@ def heatmap_overlay(image, heatmap, threshold: float | None = None, alpha: float
         edge = on & ~inner
         out[edge] = (0.0, 1.0, 1.0)
     return out
-
-
-def png_bytes(frame: np.ndarray) -> bytes:
-    """PNG encoding of an (H, W, 3) uint8 frame (fast settings, for widgets.Image)."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(frame).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()

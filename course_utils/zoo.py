@@ -2,32 +2,36 @@
 
 The cache is only an optimisation: without it (a clean clone, another machine) the model is
 trained again with the same recipe and seed. Files are state_dicts loaded with
-`torch.load(..., weights_only=True)` under `env.data_dir() / "cache"`.
+`torch.load(..., weights_only=True)` under `env.data_dir() / "cache"`. Every function seeds on a
+forked random stream: the caller's global RNG is the same after the call as before it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from . import data, models, train
+from ._core import seeded
 from .env import data_dir
 
 # The recipe notebook 01 derives: Adam with cosine decay, batch 32, random shifts of 2 pixels.
 LENET5_RECIPE = {"lr": 2e-3, "batch_size": 32, "augment": data.random_shift}
+EMBEDDED_TAG = "mnist5k"  # cache-name tag of the default training data, `data.load_digits()`
 
 
 def train_lenet5(digits: data.DigitSplit, epochs: int = 15, seed: int = 0,
                  device: str | torch.device = "auto",
                  progress: bool = True) -> tuple[nn.Sequential, train.History]:
     """Train a fresh LeNet-5 on `digits` with LENET5_RECIPE; returns (model, history)."""
-    torch.manual_seed(seed)
-    model = models.lenet5()
-    history = train.fit(model, (digits.x_train, digits.y_train),
-                        val_data=(digits.x_test, digits.y_test), epochs=epochs, seed=seed,
-                        device=device, progress=progress, desc="LeNet-5", **LENET5_RECIPE)
+    with seeded(seed):
+        model = models.lenet5()
+        history = train.fit(model, (digits.x_train, digits.y_train),
+                            val_data=(digits.x_test, digits.y_test), epochs=epochs, seed=seed,
+                            device=device, progress=progress, desc="LeNet-5", **LENET5_RECIPE)
     return model.cpu(), history
 
 
@@ -36,16 +40,32 @@ def cache_path(name: str) -> Path:
     return data_dir() / "cache" / f"{name}.pt"
 
 
-def _cached(name: str, model: nn.Module, train_fn, cache: bool) -> nn.Module:
-    """Load `name`'s state_dict into `model`, or train it with train_fn(model) and save it."""
+def data_tag(digits: data.DigitSplit | None) -> str:
+    """The cache-name tag of the training digits: EMBEDDED_TAG for the default data (None),
+    else a fingerprint of the tensors, so that a model trained on other data never loads as
+    the default one."""
+    if digits is None:
+        return EMBEDDED_TAG
+    digest = hashlib.sha1()
+    for t in (digits.x_train, digits.y_train, digits.x_test, digits.y_test):
+        digest.update(str((tuple(t.shape), t.dtype)).encode())
+        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return "data" + digest.hexdigest()[:10]
+
+
+def _cached(name: str, build, train_fn, cache: bool, seed: int) -> nn.Module:
+    """Load `name`'s state_dict into build(), or train it with train_fn(model) and save it.
+    Building and training run on one forked stream seeded with `seed` (the recipe's seeding)."""
     path = cache_path(name)
-    if cache and path.is_file():
-        try:
-            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-            return model.eval()
-        except Exception as err:  # stale, corrupt or foreign file: retrain
-            print(f"cache {path.name} unusable ({type(err).__name__}); retraining")
-    model = train_fn(model).cpu()
+    with seeded(seed):
+        model = build()
+        if cache and path.is_file():
+            try:
+                model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+                return model.eval()
+            except Exception as err:  # stale, corrupt or foreign file: retrain
+                print(f"cache {path.name} unusable ({type(err).__name__}); retraining")
+        model = train_fn(model).cpu()
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -55,48 +75,54 @@ def _cached(name: str, model: nn.Module, train_fn, cache: bool) -> nn.Module:
 
 
 def digit_classifier(seed: int = 0, epochs: int = 15, device: str | torch.device = "auto",
-                     cache: bool = True, progress: bool = True) -> nn.Sequential:
+                     cache: bool = True, progress: bool = True,
+                     digits: data.DigitSplit | None = None) -> nn.Sequential:
     """LeNet-5 trained on the embedded digits (recipe of notebook 01), in eval mode on the CPU.
 
-    Loads the cached weights for (seed, epochs) when present; otherwise trains (about 7 s on a
-    2-core CPU) and, if `cache`, saves them.
+    digits: the training data (default: `data.load_digits()`, loaded only when training).
+    Loads the cached weights for (data, seed, epochs) when present; otherwise trains (about 7 s
+    on a 2-core CPU) and, if `cache`, saves them.
     """
     def fit(model):
-        return train_lenet5(data.load_digits(), epochs=epochs, seed=seed, device=device,
-                            progress=progress)[0]
+        return train_lenet5(digits or data.load_digits(), epochs=epochs, seed=seed,
+                            device=device, progress=progress)[0]
 
-    return _cached(f"lenet5_mnist5k_seed{seed}_epochs{epochs}", models.lenet5(), fit, cache)
+    return _cached(f"lenet5_{data_tag(digits)}_seed{seed}_epochs{epochs}", models.lenet5, fit,
+                   cache, seed)
 
 
 def digit_vgg_classifier(seed: int = 0, epochs: int = 8, device: str | torch.device = "auto",
-                         cache: bool = True, progress: bool = True) -> nn.Sequential:
+                         cache: bool = True, progress: bool = True,
+                         digits: data.DigitSplit | None = None) -> nn.Sequential:
     """`models.digit_vgg()` trained on the isolated embedded digits: the backbone of the FCNs
     of notebook 06 (the analogue of ImageNet-pretrained VGG16). Cached like `digit_classifier`.
     """
     def fit(model):
-        digits = data.load_digits()
-        train.fit(model, (digits.x_train, digits.y_train), val_data=(digits.x_test, digits.y_test),
+        split = digits or data.load_digits()
+        train.fit(model, (split.x_train, split.y_train), val_data=(split.x_test, split.y_test),
                   epochs=epochs, seed=seed, device=device, progress=progress,
                   desc="digit VGG", **LENET5_RECIPE)
         return model
 
-    torch.manual_seed(seed)
-    return _cached(f"digit_vgg_mnist5k_seed{seed}_epochs{epochs}", models.digit_vgg(), fit, cache)
+    return _cached(f"digit_vgg_{data_tag(digits)}_seed{seed}_epochs{epochs}", models.digit_vgg,
+                   fit, cache, seed)
 
 
 def window_classifier(seed: int = 0, epochs: int = 8, n_canvases: int = 1500,
                       device: str | torch.device = "auto", cache: bool = True,
-                      progress: bool = True) -> nn.Sequential:
+                      progress: bool = True,
+                      digits: data.DigitSplit | None = None) -> nn.Sequential:
     """LeNet-5 with an 11th class, `data.NO_DIGIT`: trained on 32x32 windows of digit canvases.
 
     The windows (`data.window_dataset`) come from `n_canvases` 96x96 canvases of 2-4 *training*
-    digits: every digit once, centred to within 2 pixels, and three windows per canvas without a
-    centred digit (empty, or holding parts of off-centre digits). Adam with cosine decay, batch
-    32. Cached like `digit_classifier`; otherwise trained (about 10 s on a 2-core CPU).
+    digits (of `digits`, default `data.load_digits()`): every digit once, centred to within 2
+    pixels, and three windows per canvas without a centred digit (empty, or holding parts of
+    off-centre digits). Adam with cosine decay, batch 32. Cached like `digit_classifier`;
+    otherwise trained (about 10 s on a 2-core CPU).
     """
     def fit(model):
-        digits = data.load_digits()
-        canvases = data.make_digit_canvases(digits.x_train, digits.y_train, n_canvases, 96, 96,
+        split = digits or data.load_digits()
+        canvases = data.make_digit_canvases(split.x_train, split.y_train, n_canvases, 96, 96,
                                             num_digits=(2, 4), seed=seed)
         x, y = data.window_dataset(canvases, seed=seed)
         train.fit(model, (x, y), epochs=epochs, lr=LENET5_RECIPE["lr"],
@@ -104,6 +130,8 @@ def window_classifier(seed: int = 0, epochs: int = 8, n_canvases: int = 1500,
                   progress=progress, desc="window LeNet-5")
         return model
 
-    torch.manual_seed(seed)
-    return _cached(f"window_lenet5_seed{seed}_epochs{epochs}_canvases{n_canvases}",
-                   models.lenet5(num_classes=data.WINDOW_CLASSES), fit, cache)
+    name = f"window_lenet5_seed{seed}_epochs{epochs}_canvases{n_canvases}"
+    if digits is not None:
+        name += f"_{data_tag(digits)}"
+    return _cached(name, lambda: models.lenet5(num_classes=data.WINDOW_CLASSES), fit, cache,
+                   seed)

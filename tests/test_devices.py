@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from course_utils import dense_prediction, gap, models, summary, train, unet
+from course_utils import dense_prediction, fully_convolutional, gap, models, summary, train, unet
 from course_utils import receptive_field as rf
 
 META = torch.device("meta")
@@ -77,18 +77,18 @@ def test_predict_runs_on_the_given_device_and_returns_on_the_cpu(device, on_devi
 
 def test_dense_predictions_move_the_image_to_the_model_and_return_on_the_cpu(on_device):
     classifier = on_device(models.lenet5())
-    net = on_device(dense_prediction.to_fully_convolutional(models.lenet5(), (1, 32, 32)))
+    net = on_device(fully_convolutional.to_fully_convolutional(models.lenet5(), (1, 32, 32)))
     image = torch.randn(1, 40, 44)
     with CopyOutOfMeta():
-        windows = dense_prediction.sliding_window_predict(classifier, image, 32, 4)
-        scores = dense_prediction.fcn_predict(net, image)
+        windows = fully_convolutional.sliding_window_predict(classifier, image, 32, stride=4)
+        scores = fully_convolutional.fcn_predict(net, image)
         dense = dense_prediction.shift_and_stitch(net, image)
     assert windows.device.type == scores.device.type == dense.device.type == "cpu"
     assert windows.shape == scores.shape == (10, 3, 4) and dense.shape == (10, 9, 13)
 
 
 def test_migrations_keep_the_models_device(device, on_device):
-    migrated = dense_prediction.to_fully_convolutional(on_device(models.lenet5()), (1, 32, 32))
+    migrated = fully_convolutional.to_fully_convolutional(on_device(models.lenet5()), (1, 32, 32))
     assert {p.device.type for p in migrated.parameters()} == {device.type}
     assert {p.device.type for p in dense_prediction.atrous(migrated).parameters()} == {device.type}
 
@@ -96,7 +96,7 @@ def test_migrations_keep_the_models_device(device, on_device):
 def test_migrations_keep_the_models_dtype():
     torch.manual_seed(0)
     classifier = models.lenet5().double().eval()
-    migrated = dense_prediction.to_fully_convolutional(classifier, (1, 32, 32))
+    migrated = fully_convolutional.to_fully_convolutional(classifier, (1, 32, 32))
     assert {p.dtype for p in migrated.parameters()} == {torch.float64}
     x = torch.randn(4, 1, 32, 32, dtype=torch.float64)
     with torch.no_grad():
@@ -104,10 +104,10 @@ def test_migrations_keep_the_models_dtype():
     assert {p.dtype for p in dense_prediction.atrous(migrated).parameters()} == {torch.float64}
     image = torch.randn(1, 36, 36, dtype=torch.float64)
     dense = dense_prediction.shift_and_stitch(migrated, image)
-    windows = dense_prediction.sliding_window_predict(classifier, image, 32, 1)
+    windows = fully_convolutional.sliding_window_predict(classifier, image, 32, stride=1)
     assert dense.dtype == windows.dtype == torch.float64
     assert torch.allclose(dense, windows, atol=1e-12)
-    assert dense_prediction.fcn_predict(migrated, image.float()).dtype == torch.float64
+    assert fully_convolutional.fcn_predict(migrated, image.float()).dtype == torch.float64
 
 
 def test_overlap_tile_runs_on_the_networks_device_and_returns_on_the_cpu(on_device):

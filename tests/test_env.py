@@ -74,8 +74,8 @@ def test_data_dir_defaults_to_the_checkout_data_folder(monkeypatch, root):
     assert env.data_dir() == root / "data"
 
 
-def test_describe_mentions_device_and_torch():
-    line = env.describe(torch.device("cpu"))
+def test_device_summary_mentions_device_and_torch():
+    line = env.device_summary(torch.device("cpu"))
     assert "device=cpu" in line and torch.__version__ in line and "local" in line
 
 

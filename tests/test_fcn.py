@@ -26,7 +26,7 @@ def test_new_score_layers_start_at_zero(classifier):
     net = fcn.SkipFCN(classifier, num_classes=11)
     out = net(torch.rand(2, 1, 64, 96))
     assert out.shape == (2, 11, 64, 96) and out.abs().max() == 0
-    assert net.fc6.kernel_size == (1, 1)  # fc6 migrated by dense_prediction.linear_to_conv
+    assert net.fc6.kernel_size == (1, 1)  # fc6 migrated by fully_convolutional.linear_to_conv
 
 
 def test_finer_stages_start_with_the_coarser_predictions(classifier):

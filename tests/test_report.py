@@ -14,6 +14,7 @@ def test_record_outside_a_notebook_prints_and_returns(capsys):
                    "recorded: speed-up = 14.2 x"]
 
 
+@pytest.mark.slow
 def test_record_in_a_kernel_travels_in_the_outputs():
     from nbclient import NotebookClient
 
@@ -77,7 +78,7 @@ def test_claims_travel_in_the_notebook_and_reach_the_run_report():
     assert "| 08.ipynb | GAP regularises | ✗ does not hold | 26.7 % vs 38.1 % |" in text
 
 
-def test_table_aligns_formats_and_shows_html_in_a_notebook(capsys):
+def test_table_aligns_and_formats(capsys):
     rows = {"FCN-32s": [0.3401, 1.0], "FCN-8s": [0.6459, "n/a"]}
     report.table(rows, ["mean IU", "note"], fmt=["{:.3f}", "{:.0f}"], title="validation")
     assert capsys.readouterr().out.splitlines() == [
@@ -86,6 +87,9 @@ def test_table_aligns_formats_and_shows_html_in_a_notebook(capsys):
         "FCN-32s    0.340     1",
         "FCN-8s     0.646   n/a"]
 
+
+@pytest.mark.slow
+def test_table_shows_html_in_a_notebook():
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_utils import upsampling as up
+from course_utils.conv import conv_output_size
 
 
 def test_nearest_and_bed_of_nails():
@@ -39,15 +40,17 @@ def test_three_views_of_transposed_convolution_agree(stride, padding, dilation, 
         size = (rng.randint(2, 6), rng.randint(2, 6))
         try:
             for s in size:
-                up.transposed_output_size(s, kernel, stride, padding, dilation, output_padding)
+                up.transposed_output_size(s, kernel, stride=stride, padding=padding,
+                                          output_padding=output_padding, dilation=dilation)
         except ValueError:
             continue  # padding removes everything
         x = torch.randn(2, 3, *size, generator=gen, dtype=torch.float64)
         w = torch.randn(3, 2, kernel, kernel, generator=gen, dtype=torch.float64)
         ref = F.conv_transpose2d(x, w, stride=stride, padding=padding,
                                  output_padding=output_padding, dilation=dilation)
-        as_conv = up.transposed_conv_as_conv(x, w, stride, padding, output_padding, dilation)
-        as_grad = up.transposed_conv_as_gradient(x, w, stride, padding, output_padding, dilation)
+        kw = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
+        as_conv = up.transposed_conv_as_conv(x, w, **kw)
+        as_grad = up.transposed_conv_as_gradient(x, w, **kw)
         assert as_conv.shape == as_grad.shape == ref.shape
         assert torch.allclose(as_conv, ref) and torch.allclose(as_grad, ref)
 
@@ -90,22 +93,24 @@ def test_output_size_formulas_match_pytorch():
             expected = nn.Conv2d(1, 1, k, s, p, d)(x).shape[-1]
         except RuntimeError:
             with pytest.raises(ValueError, match="spans"):
-                up.conv_output_size(i, k, s, p, d)
+                conv_output_size(i, k, stride=s, padding=p, dilation=d)
             continue
-        assert up.conv_output_size(i, k, s, p, d) == expected
+        assert conv_output_size(i, k, stride=s, padding=p, dilation=d) == expected
         for a in range(max(s, d)):
             try:
                 expected_t = nn.ConvTranspose2d(1, 1, k, s, p, a, dilation=d)(x).shape[-1]
             except RuntimeError:
                 with pytest.raises(ValueError, match="removes everything"):
-                    up.transposed_output_size(i, k, s, p, d, a)
+                    up.transposed_output_size(i, k, stride=s, padding=p, output_padding=a,
+                                              dilation=d)
                 continue
-            assert up.transposed_output_size(i, k, s, p, d, a) == expected_t
+            assert up.transposed_output_size(i, k, stride=s, padding=p, output_padding=a,
+                                              dilation=d) == expected_t
 
 
 def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="stride must be an int >= 1; got 0"):
-        up.conv_output_size(5, 3, stride=0)
+        conv_output_size(5, 3, stride=0)
     with pytest.raises(ValueError, match="padding must be an int >= 0; got -1"):
         up.transposed_output_size(5, 3, padding=-1)
     with pytest.raises(ValueError, match="output_padding must be smaller than stride or dilation"):

@@ -88,14 +88,6 @@ def test_heatmap_overlay_bad_input():
         viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((2, 2)), alpha=-1)
 
 
-def test_png_bytes_round_trip():
-    import io
-
-    from PIL import Image
-
-    frame = (np.random.default_rng(0).random((5, 7, 3)) * 255).astype(np.uint8)
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(viz.png_bytes(frame)))), frame)
-
 
 def test_show_predictions_one_row_per_image_truth_then_each_prediction():
     images, truth = torch.rand(3, 1, 6, 6), torch.randint(0, 3, (3, 6, 6))

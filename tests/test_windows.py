@@ -24,8 +24,7 @@ def test_window_labels_centred_void_and_empty():
     assert (grid == 7).sum() == 25 and (grid == VOID).sum() == 81 - 25
 
 
-def test_window_labels_on_a_strided_grid_subsample_the_dense_one():
-    digits = data.load_digits()
+def test_window_labels_on_a_strided_grid_subsample_the_dense_one(digits):
     canvases = data.make_digit_canvases(digits.x_test, digits.y_test, 4, 96, 128, (2, 4), seed=3)
     dense = data.window_labels(canvases, 32, 1)
     strided = data.window_labels(canvases, 32, 4)

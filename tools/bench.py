@@ -105,19 +105,19 @@ def main() -> int:
     # (values unchanged), so that the race is fair; the teaching functions keep the default.
     torch.manual_seed(0)
     classifier = models.lenet5().eval()
-    fcn_net = dense.to_fully_convolutional(classifier, (1, 32, 32)).eval()
+    fcn_net = fully_convolutional.to_fully_convolutional(classifier, (1, 32, 32)).eval()
     classifier.to(memory_format=torch.channels_last)
     fcn_net.to(memory_format=torch.channels_last)
     canvas = data.make_digit_canvases(digits.x_test, digits.y_test, 1, 256, 256, 6, seed=0)
     image = canvas.images[0]
-    windowed = dense.sliding_window_predict(classifier, image, 32, 4, progress=False)
-    t_window = env.best_time(lambda: dense.sliding_window_predict(classifier, image, 32, 4,
+    windowed = fully_convolutional.sliding_window_predict(classifier, image, 32, stride=4, progress=False)
+    t_window = env.best_time(lambda: fully_convolutional.sliding_window_predict(classifier, image, 32, stride=4,
                                                           progress=False), 5)
-    t_fcn = env.best_time(lambda: dense.fcn_predict(fcn_net, image), 20)
+    t_fcn = env.best_time(lambda: fully_convolutional.fcn_predict(fcn_net, image), 20)
     n_windows = windowed.shape[1] * windowed.shape[2]
     fcn_flops = summary.conv_flops(fcn_net, (1, 256, 256))
     window_flops = n_windows * summary.conv_flops(classifier, (1, 32, 32))
-    t_one = env.best_time(lambda: dense.sliding_window_predict(classifier, image, 32, 4,
+    t_one = env.best_time(lambda: fully_convolutional.sliding_window_predict(classifier, image, 32, stride=4,
                                                                batch_size=1, progress=False), 1)
     record("256x256: sliding window (stride 4), one window at a time", t_one * 1e3, "ms")
     record("256x256: sliding window (stride 4), batches of 256", t_window * 1e3, "ms")
@@ -127,13 +127,13 @@ def main() -> int:
            t_window / t_fcn >= 30)
     record("  FLOP ratio (work saved)", window_flops / fcn_flops, "x")
     record("  max |FCN - sliding window| (x 1e-6)", 1e6 * float(
-        (dense.fcn_predict(fcn_net, image) - windowed).abs().max()), "")
-    dense_windows = dense.sliding_window_predict(classifier, image, 32, 1, progress=False)
-    t_dense_window = env.best_time(lambda: dense.sliding_window_predict(classifier, image, 32, 1,
+        (fully_convolutional.fcn_predict(fcn_net, image) - windowed).abs().max()), "")
+    dense_windows = fully_convolutional.sliding_window_predict(classifier, image, 32, stride=1, progress=False)
+    t_dense_window = env.best_time(lambda: fully_convolutional.sliding_window_predict(classifier, image, 32, stride=1,
                                                                 progress=False), 2)
     t_stitch = env.best_time(lambda: dense.shift_and_stitch(fcn_net, image), 5)
     atrous_net = dense.atrous(fcn_net)
-    t_atrous = env.best_time(lambda: dense.fcn_predict(atrous_net, image), 5)
+    t_atrous = env.best_time(lambda: fully_convolutional.fcn_predict(atrous_net, image), 5)
     record("256x256: sliding window, stride 1", t_dense_window * 1e3, "ms")
     record("256x256: shift-and-stitch (16 passes)", t_stitch * 1e3, "ms")
     record("256x256: a trous (1 pass)", t_atrous * 1e3, "ms")
@@ -150,7 +150,7 @@ def main() -> int:
     record("FCN share of matmul throughput", 100 * fcn_gflops / matmul_gflops, "%", ">= 40 %",
            fcn_gflops / matmul_gflops >= 0.4)
     large = torch.rand(1, 1000, 2000)
-    t_large = env.best_time(lambda: dense.fcn_predict(fcn_net, large), 3)
+    t_large = env.best_time(lambda: fully_convolutional.fcn_predict(fcn_net, large), 3)
     record("FCN on 1000x2000 (the lecture's size)", t_large * 1e3, "ms")
     large_flops = summary.conv_flops(fcn_net, (1, 1000, 2000))
     record("FCN throughput, 1000x2000", large_flops / t_large / 1e9,

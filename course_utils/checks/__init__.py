@@ -2,7 +2,7 @@
 
 `checks.NAME(student_function)` returns a CheckResult (PASS / FAIL with a hint / TODO) and never
 raises for a wrong or unfinished answer. Each checker is an `Exercise` (cases, reference,
-comparison, known mistakes with hints) from `_core`; `rf_design` checks a design with no single
+comparison, known mistakes with hints) from `exercise`; `rf_design` checks a design with no single
 answer.
 
 - `convolution`: notebooks 01-02 (convolution, parameters, an edge kernel, receptive fields);
@@ -12,7 +12,6 @@ answer.
 - `gap`: 08 (global average pooling, class activation maps, choosing a CAM threshold).
 """
 
-from ._core import Case, CheckResult, Exercise, Mistake, yours_or
 from .convolution import (
     conv2d,
     conv_parameters,
@@ -30,6 +29,7 @@ from .dense_prediction import (
     linear_to_conv,
     unit_box,
 )
+from .exercise import Case, CheckResult, Exercise, Mistake, yours_or
 from .gap import cam_threshold, class_activation_map, global_average_pool
 from .segmentation import (
     border_term,

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..receptive_field import chain, receptive_fields
-from ._core import Case, CheckResult, Exercise, Mistake
+from .exercise import Case, CheckResult, Exercise, Mistake
 
 
 def _conv_cases() -> list[Case]:

@@ -5,10 +5,20 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .. import dense_prediction
-from ._core import Case, Exercise, Mistake
+from .. import dense_prediction, fully_convolutional, models
+from ..receptive_field import receptive_fields
+from .exercise import Case, Exercise, Mistake
 
-LENET_WINDOW, LENET_STRIDE = 32, 4  # the receptive field and stride of the LeNet-5 FCN
+
+def _lenet_fcn_grid() -> tuple[int, int]:
+    """(receptive field, stride) of the LeNet-5 FCN of notebooks 03-04, from the RF engine."""
+    with torch.device("meta"):
+        fcn = fully_convolutional.to_fully_convolutional(models.lenet5(), (1, 32, 32))
+    final = receptive_fields(fcn, (1, 32, 32)).final
+    return final.size[0], final.stride[0]
+
+
+LENET_WINDOW, LENET_STRIDE = _lenet_fcn_grid()  # 32, 4
 
 
 def _linear_cases() -> list[Case]:
@@ -49,11 +59,11 @@ def _conv_kind(conv, linear: nn.Linear, volume) -> str | None:
 
 
 linear_to_conv = Exercise(
-    "linear_to_conv", _linear_cases, dense_prediction.linear_to_conv,
+    "linear_to_conv", _linear_cases, fully_convolutional.linear_to_conv,
     outcome=_run_on_volume, validate=_conv_kind,
     mistakes=[Mistake(_keras_order, "the weights look read in H, W, C order (Keras'); PyTorch "
                                     "flattens C, H, W."),
-              Mistake(lambda linear, volume: _without_bias(dense_prediction.linear_to_conv(
+              Mistake(lambda linear, volume: _without_bias(fully_convolutional.linear_to_conv(
                   linear, volume)), "copy the bias too.")],
     hint="copy linear.weight reshaped to (out, C, H, W), and the bias.",
     passed="the convolution reproduces the Linear layer exactly.")

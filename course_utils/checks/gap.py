@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from .. import gap, metrics
-from ._core import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 
 def _feature_cases() -> list[Case]:

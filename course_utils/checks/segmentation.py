@@ -11,8 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import fcn, models, unet
+from .._core import seeded
 from ..metrics import scores_from_confusion
-from ._core import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 
 def _confusion_cases() -> list[Case]:
@@ -53,11 +54,11 @@ frequency_weighted_iu = Exercise(
 
 
 def _tiny_fcn32() -> fcn.SkipFCN:
-    torch.manual_seed(0)
-    net = fcn.SkipFCN(models.digit_vgg(widths=(4, 4, 8, 8, 8), hidden=8), num_classes=3)
-    with torch.no_grad():  # pretend it was trained: non-zero scores
-        for p in (net.score.weight, net.score.bias):
-            p.copy_(torch.randn(p.shape))
+    with seeded(0):  # the caller's random stream is left alone
+        net = fcn.SkipFCN(models.digit_vgg(widths=(4, 4, 8, 8, 8), hidden=8), num_classes=3)
+        with torch.no_grad():  # pretend it was trained: non-zero scores
+            for p in (net.score.weight, net.score.bias):
+                p.copy_(torch.randn(p.shape))
     return net.eval()
 
 

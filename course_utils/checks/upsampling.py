@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import upsampling
-from ._core import Case, Exercise, Mistake
+from .exercise import Case, Exercise, Mistake
 
 
 def _zero_insert_cases() -> list[Case]:
@@ -38,7 +38,8 @@ transposed_output_size = Exercise(
     [Case((i, k, s, p, a), f"i={i}, k={k}, s={s}, p={p}, output_padding={a}")
      for i, k, s, p, a in [(3, 3, 2, 0, 0), (4, 4, 2, 1, 0), (5, 3, 2, 1, 1), (7, 2, 3, 0, 2),
                            (2, 5, 1, 2, 0)]],
-    lambda i, k, s, p, a: upsampling.transposed_output_size(i, k, s, p, 1, a),
+    lambda i, k, s, p, a: upsampling.transposed_output_size(i, k, stride=s, padding=p,
+                                                            output_padding=a),
     mistakes=[Mistake(lambda i, k, s, p, a: (i - 1) * s - 2 * p + k,
                       "output_padding is added too."),
               Mistake(lambda i, k, s, p, a: (i - 1) * s + k + a,

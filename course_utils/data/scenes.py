@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .._core import to_numpy
 from .labels import segmentation_labels
 
 
@@ -27,7 +28,7 @@ class Canvases:
 
 
 def _glyphs(digits: torch.Tensor | np.ndarray) -> np.ndarray:
-    arr = digits.detach().cpu().numpy() if isinstance(digits, torch.Tensor) else np.asarray(digits)
+    arr = to_numpy(digits, "digits")
     if arr.ndim == 4 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 3:
@@ -59,9 +60,7 @@ def make_digit_canvases(
     digits never overlap. Everything depends only on `seed`.
     """
     glyphs = _glyphs(digits)
-    ylab = np.asarray(
-        digit_labels.cpu() if isinstance(digit_labels, torch.Tensor) else digit_labels
-    )
+    ylab = to_numpy(digit_labels, "digit_labels")
     if ylab.shape != (len(glyphs),):
         raise ValueError(
             f"digit_labels must have shape ({len(glyphs)},) to match digits; got {ylab.shape}"

@@ -1,12 +1,12 @@
-"""Receptive fields, one package: the exact engine, its gradient check, and the explorer.
+"""Receptive fields, one package: the exact engine and its gradient check.
 
 - `engine` (re-exported here): size, stride and offset of every layer of any `torch.fx`-
   traceable network (`receptive_fields`, `chain`), with branches, dilation, adaptive pooling.
 - `gradient`: the structural ground truth from autograd and the effective receptive field.
-- `explorer`: the slider explorer (pure frame functions + a core-ipywidgets wrapper).
+The slider explorer is `course_utils.explorers.ReceptiveFieldExplorer`.
 """
 
-from . import engine, explorer, gradient
+from . import engine, gradient
 from .engine import (
     AxisRF,
     BranchAlignmentError,
@@ -19,5 +19,5 @@ from .engine import (
 )
 
 __all__ = ["AxisRF", "BranchAlignmentError", "LayerRF", "ReceptiveFieldTable",
-           "UnsupportedLayerError", "chain", "engine", "explorer", "gradient",
+           "UnsupportedLayerError", "chain", "engine", "gradient",
            "receptive_fields", "trace"]

@@ -36,7 +36,7 @@ import torch.fx as fx
 import torch.nn.functional as F
 from torch import nn
 
-from .._core import ELEMENTWISE_LAYERS, model_device, model_dtype
+from .._core import ELEMENTWISE_LAYERS, check_module, measuring_forward, model_device, model_dtype
 from ._graph import (
     ELEMENTWISE_FUNCTIONS,
     ELEMENTWISE_METHODS,
@@ -415,8 +415,7 @@ def _method_rule(node: fx.Node, rfs: dict, image):
 
 def trace(model: nn.Module) -> fx.GraphModule | None:
     """The fx graph of `model`, or None (with a warning) when it cannot be traced."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_module(model)
     try:
         return fx.symbolic_trace(model)
     except Exception as err:  # data-dependent control flow, unsupported Python
@@ -491,15 +490,10 @@ def _depends(node: fx.Node, rfs: dict) -> bool:
 def _chain_from_hooks(model: nn.Module, input_size, image) -> ReceptiveFieldTable:
     order: list[tuple[str, nn.Module]] = []
     leaves = [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
-    handles = [m.register_forward_hook(lambda mod, i, o, n=n: order.append((n, mod)))
-               for n, m in leaves]
     shape = (1, *input_size) if len(input_size) == 3 else (1, 1, *input_size)
-    try:
-        with torch.no_grad():
-            model(torch.zeros(shape, device=model_device(model), dtype=model_dtype(model)))
-    finally:
-        for h in handles:
-            h.remove()
+    measuring_forward(model, torch.zeros(shape, device=model_device(model),
+                                         dtype=model_dtype(model)),
+                      [(m, lambda mod, i, o, n=n: order.append((n, mod))) for n, m in leaves])
     h, w = AxisRF(1, 1, 0, image[0]), AxisRF(1, 1, 0, image[1])
     rows, blocks = [], {}
     for name, module in order:

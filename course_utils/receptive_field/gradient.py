@@ -18,7 +18,7 @@ import torch.fx as fx
 import torch.nn.functional as F
 from torch import nn
 
-from .._core import ELEMENTWISE_LAYERS, model_device
+from .._core import ELEMENTWISE_LAYERS, model_device, seeded
 from . import _graph
 from .engine import UnsupportedLayerError
 
@@ -196,10 +196,10 @@ def effective_receptive_field(model: nn.Module, input_size, layer: str,
     for i in range(n_inits):
         net = copy.deepcopy(model).float().eval()
         if i > 0 or n_inits > 1:
-            torch.manual_seed(seed * 1000 + i)
-            for m in net.modules():
-                if hasattr(m, "reset_parameters") and m is not net:
-                    m.reset_parameters()
+            with seeded(seed * 1000 + i):  # the caller's random stream is left alone
+                for m in net.modules():
+                    if hasattr(m, "reset_parameters") and m is not net:
+                        m.reset_parameters()
         gm = fx.symbolic_trace(net)
         x = torch.randn(n_inputs, c, h, w, generator=gen).to(model_device(net))
         x.requires_grad_(True)

@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 
+from .._core import kept_rng
+
 
 @dataclass
 class CheckResult:
@@ -59,7 +61,7 @@ class Mistake:
     hint: str
 
 
-def describe(value: Any) -> str:
+def answer_text(value: Any) -> str:
     """A short text for an answer in a message: a tensor by its shape, anything else by repr."""
     if isinstance(value, torch.Tensor):
         return f"a tensor of shape {tuple(value.shape)}" if value.numel() > 6 else str(
@@ -130,7 +132,7 @@ class Exercise:
     outcome: Callable[..., Any] | None = None
     compare: Callable[[Any, Any], bool] = same
     validate: Callable[..., str | None] | None = None
-    show: Callable[[Any], str] = describe
+    show: Callable[[Any], str] = answer_text
     shape: str | None = None  # the hint for a tensor answer of the wrong shape
 
     def _matches(self, got_outcome: Any, mistake: Mistake, case: Case) -> bool:
@@ -151,6 +153,10 @@ class Exercise:
         return answer if self.outcome is None else self.outcome(answer, *copy.deepcopy(args))
 
     def __call__(self, fn: Callable) -> CheckResult:
+        with kept_rng():  # building cases and running answers never moves the caller's stream
+            return self._check(fn)
+
+    def _check(self, fn: Callable) -> CheckResult:
         cases = self.cases() if callable(self.cases) else self.cases
         for case in cases:
             got, failure = call(self.name, fn, *case.args)

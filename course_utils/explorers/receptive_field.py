@@ -1,30 +1,31 @@
-"""Receptive-field explorer: pick a network, a layer and a unit; see what input it sees.
+"""Receptive-field explorer (notebook 02): pick a network, a layer and a unit; see what input
+it sees.
 
-Pure functions compute every frame (`explorer_state`, `render_frame`); the widget class only
-wires core ipywidgets (Dropdown, IntSlider, Checkbox, Image, HTML) to them, so it works with
-ipywidgets 7.7 (Colab) and 8.x, and tests can drive it by setting `.value`.
+`receptive_field_view` computes what one frame shows (the unit's box, the layer's feature map),
+`render_receptive_field` draws it with NumPy, `ReceptiveFieldExplorer` wires dropdowns, sliders
+and a checkbox to them. The caller's networks keep their train/eval mode.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
 import torch
 from torch import nn
 
+from .._raster import colormap, normalised, stretch
+from ..receptive_field import engine as rf
+from ..receptive_field import gradient as rg
 from ..summary import layer_outputs
-from ..viz import png_bytes
-from . import engine as rf
-from . import gradient as rg
+from ._base import Explorer, colour_bar, outline, side_by_side, to_uint8
 
 BOX_COLOR = np.array([255, 215, 0], np.uint8)  # RF outline on the photo
 UNIT_COLOR = np.array([255, 40, 40], np.uint8)  # selected unit on the feature map
 
 
 @dataclass
-class ExplorerState:
+class ReceptiveFieldView:
     """Everything one frame shows (no pixels yet)."""
 
     network: str
@@ -47,15 +48,11 @@ class ExplorerState:
 
     def legend(self) -> str:
         """What the right-hand panel shows, with its colour scale (HTML)."""
-        lo, hi = float(self.feature_map.min()), float(self.feature_map.max())
-        bar = ("<span style='display:inline-block;width:120px;height:10px;vertical-align:middle;"
-               f"background:linear-gradient(to right,{','.join(VIRIDIS_STOPS)})'></span>")
+        bar = colour_bar(float(self.feature_map.min()), float(self.feature_map.max()))
         return (f"<b>left</b>: the photo, the unit's receptive field outlined · <b>right</b>: "
                 f"layer <code>{self.layer}</code>'s feature map, the mean |activation| over its "
-                f"channels, {lo:.3g} {bar} {hi:.3g}; the unit is outlined")
+                f"channels, {bar}; the unit is outlined")
 
-
-VIRIDIS_STOPS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 
 POOLING_KINDS = ("MaxPool2d", "AvgPool2d", "max_pool2d", "avg_pool2d", "AdaptiveAvgPool2d",
                  "AdaptiveMaxPool2d")
@@ -101,15 +98,15 @@ def _in_channels(model: nn.Module) -> int:
     raise ValueError("model must contain a Conv2d to explore")
 
 
-def explorer_state(network: str, table: rf.ReceptiveFieldTable,
-                   activations: dict[str, torch.Tensor], layer: str,
-                   row: int, col: int) -> ExplorerState:
+def receptive_field_view(network: str, table: rf.ReceptiveFieldTable,
+                         activations: dict[str, torch.Tensor], layer: str,
+                         row: int, col: int) -> ReceptiveFieldView:
     """The frame's content for unit (row, col) of `layer` (raises if out of range)."""
     layer_rf = table[layer]
     box = layer_rf.box(row, col)
     clipped = layer_rf.clipped_box(row, col, table.input_size)
     fmap = activations[layer][0].abs().mean(0).numpy()
-    return ExplorerState(network, layer, (row, col), layer_rf, box, clipped, fmap)
+    return ReceptiveFieldView(network, layer, (row, col), layer_rf, box, clipped, fmap)
 
 
 def shifted_erf(erf_centre: np.ndarray, layer_rf: rf.LayerRF, unit: tuple[int, int]) -> np.ndarray:
@@ -124,19 +121,8 @@ def shifted_erf(erf_centre: np.ndarray, layer_rf: rf.LayerRF, unit: tuple[int, i
     return out
 
 
-def _outline(canvas: np.ndarray, top, left, bottom, right, color, width=2) -> None:
-    top, left = max(top, 0), max(left, 0)
-    bottom, right = min(bottom, canvas.shape[0] - 1), min(right, canvas.shape[1] - 1)
-    if top > bottom or left > right:
-        return
-    canvas[top:min(top + width, bottom + 1), left:right + 1] = color
-    canvas[max(bottom - width + 1, top):bottom + 1, left:right + 1] = color
-    canvas[top:bottom + 1, left:min(left + width, right + 1)] = color
-    canvas[top:bottom + 1, max(right - width + 1, left):right + 1] = color
-
-
-def render_frame(image: np.ndarray, state: ExplorerState, erf: np.ndarray | None = None,
-                 gap: int = 8) -> np.ndarray:
+def render_receptive_field(image: np.ndarray, view: ReceptiveFieldView,
+                           erf: np.ndarray | None = None, gap: int = 8) -> np.ndarray:
     """(H, 2W + gap, 3) uint8: the photo with the unit's RF outlined (optionally tinted by its
     effective RF), and the layer's feature map scaled to the photo's height with the unit marked.
     """
@@ -145,33 +131,28 @@ def render_frame(image: np.ndarray, state: ExplorerState, erf: np.ndarray | None
     photo = rgb.copy()
     if erf is not None:
         heat = erf / erf.max() if erf.max() > 0 else erf
-        tint = matplotlib.colormaps["magma"](heat)[..., :3]
+        tint = colormap(heat, "magma")
         alpha = 0.75 * np.sqrt(heat)[..., None]
         photo = (1 - alpha) * photo * 0.6 + alpha * tint
-    photo = (np.clip(photo, 0, 1) * 255).astype(np.uint8)
-    _outline(photo, *state.clipped, BOX_COLOR)
+    photo = to_uint8(photo)
+    outline(photo, view.clipped, BOX_COLOR)
 
-    fmap = state.feature_map
-    n_rows, n_cols = fmap.shape
-    rows = np.minimum(np.arange(h) * n_rows // h, n_rows - 1)
-    cols = np.minimum(np.arange(w) * n_cols // w, n_cols - 1)
-    lo, hi = float(fmap.min()), float(fmap.max())
-    norm = (fmap - lo) / (hi - lo) if hi > lo else np.zeros_like(fmap)
-    panel = (matplotlib.colormaps["viridis"](norm[rows][:, cols])[..., :3] * 255).astype(np.uint8)
-    r, c = state.unit
+    n_rows, n_cols = view.feature_map.shape
+    panel = to_uint8(colormap(stretch(normalised(view.feature_map), h, w), "viridis"))
+    r, c = view.unit
     cell_top, cell_bottom = -(-r * h // n_rows), -(-(r + 1) * h // n_rows) - 1
     cell_left, cell_right = -(-c * w // n_cols), -(-(c + 1) * w // n_cols) - 1
-    _outline(panel, cell_top, cell_left, cell_bottom, cell_right, UNIT_COLOR,
-             width=max(1, min(2, (cell_bottom - cell_top) // 3)))
-    spacer = np.full((h, gap, 3), 255, np.uint8)
-    return np.concatenate([photo, spacer, panel], axis=1)
+    outline(panel, (cell_top, cell_left, cell_bottom, cell_right), UNIT_COLOR,
+            width=max(1, min(2, (cell_bottom - cell_top) // 3)))
+    return side_by_side(photo, panel, gap)
 
 
-class ReceptiveFieldExplorer:
+class ReceptiveFieldExplorer(Explorer):
     """Dropdowns for network and layer, sliders for the unit, a checkbox for the effective RF.
 
     networks: {name: model}; image: (H, W) or (H, W, 3) in [0, 1], shown and fed to every
-    network (grey for one-channel nets). Layers with a spatial output are offered.
+    network (grey for one-channel nets). Layers with a spatial output are offered. The
+    networks are measured in eval mode and keep their own mode.
     """
 
     def __init__(self, networks: dict[str, nn.Module], image: np.ndarray, erf_inputs: int = 4):
@@ -184,15 +165,12 @@ class ReceptiveFieldExplorer:
         self._nets, self._tables, self._acts, self._erf = {}, {}, {}, {}
         h, w = self.image.shape[:2]
         for name, model in networks.items():
-            model = model.eval()
             channels = _in_channels(model)
             self._nets[name] = model
             self._tables[name] = rf.receptive_fields(model, (channels, h, w))
             with torch.no_grad():
                 self._acts[name] = layer_outputs(model, image_tensor(self.image, channels))
         self._busy = False
-        self.state: ExplorerState | None = None
-        self.frame: np.ndarray | None = None
 
         first = next(iter(networks))
         self.network = widgets.Dropdown(options=list(networks), value=first, description="network")
@@ -201,14 +179,8 @@ class ReceptiveFieldExplorer:
         self.row = widgets.IntSlider(0, 0, 0, description="unit row", continuous_update=True)
         self.col = widgets.IntSlider(0, 0, 0, description="unit col", continuous_update=True)
         self.show_erf = widgets.Checkbox(False, description="effective RF")
-        self.picture = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
-        self.caption = widgets.HTML()
-        self.legend = widgets.HTML()
-        self.widget = widgets.VBox([
-            widgets.HBox([self.network, self.layer, self.show_erf]),
-            widgets.HBox([self.row, self.col]),
-            self.picture, self.legend, self.caption,
-        ])
+        self._layout([widgets.HBox([self.network, self.layer, self.show_erf]),
+                      widgets.HBox([self.row, self.col])], (), picture_width="640px")
         self.network.observe(self._on_network, names="value")
         self.layer.observe(self._on_layer, names="value")
         for control in (self.row, self.col, self.show_erf):
@@ -257,19 +229,17 @@ class ReceptiveFieldExplorer:
 
     def redraw(self) -> None:
         net, layer = self.network.value, self.layer.value
-        self.state = explorer_state(net, self._tables[net], self._acts[net], layer,
+        view = receptive_field_view(net, self._tables[net], self._acts[net], layer,
                                     self.row.value, self.col.value)
         erf = None
         if self.show_erf.value:
-            erf = shifted_erf(self.effective_rf(net, layer), self.state.layer_rf, self.state.unit)
-        self.frame = render_frame(self.image, self.state, erf)
-        self.picture.value = png_bytes(self.frame)
-        self.caption.value = self.state.caption()
-        self.legend.value = self.state.legend()
+            erf = shifted_erf(self.effective_rf(net, layer), view.layer_rf, view.unit)
+        self._show(view, render_receptive_field(self.image, view, erf), view.caption(),
+                   view.legend())
 
     def select(self, network: str | None = None, layer: str | None = None,
-               row: int | None = None, col: int | None = None) -> ExplorerState:
-        """Set the controls as a user would (each change redraws); returns the final state."""
+               row: int | None = None, col: int | None = None) -> ReceptiveFieldView:
+        """Set the controls as a user would (each change redraws); returns the final view."""
         if network is not None:
             self.network.value = network
         if layer is not None:
@@ -278,4 +248,4 @@ class ReceptiveFieldExplorer:
             self.row.value = row
         if col is not None:
             self.col.value = col
-        return self.state
+        return self.view

@@ -1,9 +1,9 @@
-"""Convolution-arithmetic explorer: sliders for size, kernel, stride, padding, dilation and
-output padding; convolution or transposed convolution (drawn as the equivalent direct
-convolution of the zero-inserted, padded input).
+"""Convolution-arithmetic explorer (notebook 05): sliders for size, kernel, stride, padding,
+dilation and output padding; convolution or transposed convolution (drawn as the equivalent
+direct convolution of the zero-inserted, padded input).
 
-`arithmetic_view` computes what is drawn, `render_arithmetic` draws it with numpy; the widget
-class only wires core ipywidgets to them (ipywidgets 7.7 and 8.x).
+`conv_arithmetic_view` computes what is drawn, `render_conv_arithmetic` draws it with NumPy,
+`ConvArithmeticExplorer` wires the sliders to them.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .upsampling import conv_output_size, transposed_output_size
-from .viz import png_bytes
+from ..conv import conv_output_size
+from ..upsampling import transposed_output_size
+from ._base import Explorer, side_by_side
 
 PADDING_RGB = (225, 225, 225)
 INPUT_RGB = (66, 133, 244)
@@ -24,11 +25,11 @@ GRID_RGB = (90, 90, 90)
 
 
 @dataclass
-class ArithmeticView:
+class ConvArithmeticView:
     """What one frame shows. Coordinates are (row, col) cells of the drawn input grid."""
 
     transposed: bool
-    input_size: int
+    side: int
     kernel: int
     stride: int
     padding: int
@@ -43,7 +44,7 @@ class ArithmeticView:
 
     @property
     def formula(self) -> str:
-        i, k, s, p, d, a = (self.input_size, self.kernel, self.stride, self.padding,
+        i, k, s, p, d, a = (self.side, self.kernel, self.stride, self.padding,
                             self.dilation, self.output_padding)
         if self.transposed:
             return (f"o = (i - 1)·s - 2p + d(k - 1) + output_padding + 1 = ({i} - 1)·{s} - 2·{p} "
@@ -52,16 +53,16 @@ class ArithmeticView:
                 f"{s}⌋ + 1 = {self.output_size}")
 
 
-def arithmetic_view(input_size: int, kernel: int, stride: int = 1, padding: int = 0,
-                    dilation: int = 1, output_padding: int = 0, transposed: bool = False,
-                    out_cell: tuple[int, int] = (0, 0)) -> ArithmeticView:
-    """Square input of side `input_size`; raises ValueError (naming the argument) when the
+def conv_arithmetic_view(side: int, kernel: int, *, stride: int = 1, padding: int = 0,
+                         output_padding: int = 0, dilation: int = 1, transposed: bool = False,
+                         out_cell: tuple[int, int] = (0, 0)) -> ConvArithmeticView:
+    """Square input of side `side`; raises ValueError (naming the argument) when the
     combination is impossible or `out_cell` lies outside the output."""
     if transposed:
-        out = transposed_output_size(input_size, kernel, stride, padding, dilation,
-                                     output_padding)
+        out = transposed_output_size(side, kernel, stride=stride, padding=padding,
+                                     output_padding=output_padding, dilation=dilation)
         edge = dilation * (kernel - 1) - padding  # negative: the padded grid is cropped
-        inserted = (input_size - 1) * stride + 1
+        inserted = (side - 1) * stride + 1
         grid = inserted + 2 * edge + output_padding
         cells = [edge + t for t in range(inserted)]
         inputs = [c for t, c in enumerate(cells) if t % stride == 0 and 0 <= c < grid]
@@ -71,16 +72,17 @@ def arithmetic_view(input_size: int, kernel: int, stride: int = 1, padding: int 
         if output_padding:
             raise ValueError("output_padding only applies to transposed convolutions; got "
                              f"output_padding={output_padding}")
-        out = conv_output_size(input_size, kernel, stride, padding, dilation)
-        grid = input_size + 2 * padding
-        inputs, zeros, step = [padding + t for t in range(input_size)], [], stride
+        out = conv_output_size(side, kernel, stride=stride, padding=padding,
+                               dilation=dilation)
+        grid = side + 2 * padding
+        inputs, zeros, step = [padding + t for t in range(side)], [], stride
     row, col = out_cell
     for name, value in (("out_cell row", row), ("out_cell col", col)):
         if not 0 <= value < out:
             raise ValueError(f"{name}={value} is outside the {out}x{out} output")
     taps = [(row * step + dilation * a, col * step + dilation * b)
             for a in range(kernel) for b in range(kernel)]
-    return ArithmeticView(transposed, input_size, kernel, stride, padding, dilation,
+    return ConvArithmeticView(transposed, side, kernel, stride, padding, dilation,
                           output_padding, grid, inputs, zeros, taps, out, (row, col))
 
 
@@ -94,7 +96,8 @@ def _paint_grid(n: int, cell: int, fill) -> np.ndarray:
     return img
 
 
-def render_arithmetic(view: ArithmeticView, max_side: int = 420, gap: int = 24) -> np.ndarray:
+def render_conv_arithmetic(view: ConvArithmeticView, max_side: int = 420,
+                           gap: int = 24) -> np.ndarray:
     """(H, W, 3) uint8: the input grid with the kernel's taps in red, and the output grid with
     the selected cell; both at the same cell size."""
     cell = int(max(6, min(28, max_side // max(view.grid_size, view.output_size, 1))))
@@ -114,17 +117,17 @@ def render_arithmetic(view: ArithmeticView, max_side: int = 420, gap: int = 24) 
     left = _paint_grid(view.grid_size, cell, input_fill)
     right = _paint_grid(view.output_size, cell,
                         lambda r, c: TAP_RGB if (r, c) == view.out_cell else OUTPUT_RGB)
-    height = max(left.shape[0], right.shape[0])
-    canvas = np.full((height, left.shape[1] + gap + right.shape[1], 3), 255, np.uint8)
-    canvas[:left.shape[0], :left.shape[1]] = left
-    canvas[:right.shape[0], left.shape[1] + gap:] = right
-    return canvas
+    return side_by_side(left, right, gap)
 
 
-class ConvArithmeticExplorer:
+LEGEND = ("blue: input · white: inserted zeros · grey: padding · red: kernel taps for the "
+          "selected output cell")
+
+
+class ConvArithmeticExplorer(Explorer):
     """Sliders for the arithmetic of (transposed) convolution on a square input."""
 
-    def __init__(self, input_size: int = 5, kernel: int = 3, stride: int = 2, padding: int = 1,
+    def __init__(self, side: int = 5, kernel: int = 3, stride: int = 2, padding: int = 1,
                  dilation: int = 1, output_padding: int = 0, transposed: bool = False):
         import ipywidgets as widgets
 
@@ -135,7 +138,7 @@ class ConvArithmeticExplorer:
         self.mode = widgets.ToggleButtons(options=["convolution", "transposed convolution"],
                                           value="transposed convolution" if transposed
                                           else "convolution")
-        self.input_size = slider(input_size, 1, 12, "input i")
+        self.side = slider(side, 1, 12, "input side i")
         self.kernel = slider(kernel, 1, 7, "kernel k")
         self.stride = slider(stride, 1, 4, "stride s")
         self.padding = slider(padding, 0, 6, "padding p")
@@ -143,26 +146,19 @@ class ConvArithmeticExplorer:
         self.output_padding = slider(output_padding, 0, 3, "output pad")
         self.row = slider(0, 0, 0, "output row")
         self.col = slider(0, 0, 0, "output col")
-        self.picture = widgets.Image(format="png")
-        self.caption = widgets.HTML()
-        self.widget = widgets.VBox([
-            self.mode,
-            widgets.HBox([widgets.VBox([self.input_size, self.kernel, self.stride]),
-                          widgets.VBox([self.padding, self.dilation, self.output_padding]),
-                          widgets.VBox([self.row, self.col])]),
-            self.picture, self.caption,
-        ])
-        self.view: ArithmeticView | None = None
-        self.frame: np.ndarray | None = None
         self.error: str | None = None
-        for control in (self.mode, self.input_size, self.kernel, self.stride, self.padding,
-                        self.dilation, self.output_padding, self.row, self.col):
-            control.observe(lambda change: self.redraw(), names="value")
+        rows = [self.mode,
+                widgets.HBox([widgets.VBox([self.side, self.kernel, self.stride]),
+                              widgets.VBox([self.padding, self.dilation, self.output_padding]),
+                              widgets.VBox([self.row, self.col])])]
+        self._layout(rows, (self.mode, self.side, self.kernel, self.stride, self.padding,
+                            self.dilation, self.output_padding, self.row, self.col),
+                     legend=LEGEND)
         self.redraw()
 
     def _settings(self) -> dict:
         transposed = self.mode.value == "transposed convolution"
-        return dict(input_size=self.input_size.value, kernel=self.kernel.value,
+        return dict(side=self.side.value, kernel=self.kernel.value,
                     stride=self.stride.value, padding=self.padding.value,
                     dilation=self.dilation.value,
                     output_padding=self.output_padding.value if transposed else 0,
@@ -171,7 +167,7 @@ class ConvArithmeticExplorer:
     def redraw(self) -> None:
         settings = self._settings()
         try:
-            view = arithmetic_view(**settings, out_cell=(0, 0))
+            view = conv_arithmetic_view(**settings, out_cell=(0, 0))
         except ValueError as err:
             self.error = str(err)
             self.caption.value = f"<span style='color:#c00'>Not a valid layer: {err}</span>"
@@ -180,14 +176,10 @@ class ConvArithmeticExplorer:
         last = view.output_size - 1
         if self.row.max != last or self.col.max != last:
             self.row.max, self.col.max = last, last  # may clamp the values (and redraw)
-        view = arithmetic_view(**settings, out_cell=(min(self.row.value, last),
-                                                     min(self.col.value, last)))
-        self.view = view
-        self.frame = render_arithmetic(view)
-        self.picture.value = png_bytes(self.frame)
+        view = conv_arithmetic_view(**settings, out_cell=(min(self.row.value, last),
+                                                          min(self.col.value, last)))
         kind = ("transposed convolution = convolution (stride 1) of the zero-inserted, padded "
                 "input with the flipped kernel" if view.transposed else "convolution")
-        self.caption.value = (f"{kind}: input {view.input_size}×{view.input_size} → output "
-                              f"{view.output_size}×{view.output_size}<br><code>{view.formula}"
-                              "</code><br>blue: input · white: inserted zeros · grey: padding · "
-                              "red: kernel taps for the selected output cell")
+        self._show(view, render_conv_arithmetic(view),
+                   f"{kind}: input {view.side}×{view.side} → output "
+                   f"{view.output_size}×{view.output_size}<br><code>{view.formula}</code>")

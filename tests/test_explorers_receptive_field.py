@@ -4,9 +4,9 @@ import torch
 from torch import nn
 
 from course_utils import models
-from course_utils.receptive_field import explorer as rx
+from course_utils.explorers import receptive_field as rx
 
-pytestmark = pytest.mark.widgets
+pytestmark = pytest.mark.widgets  # every test here builds the widget (or checks its version)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def test_ipywidgets_version_under_test():
     import ipywidgets
     from packaging.version import Version
 
-    expected = os.environ.get("EXPECT_IPYWIDGETS")  # set by `make widgets7`
+    expected = os.environ.get("EXPECT_IPYWIDGETS")  # set by `make test-widgets7`
     version = Version(ipywidgets.__version__)
     assert version == Version(expected) if expected else version >= Version("7.6")
 
@@ -32,8 +32,8 @@ def test_ipywidgets_version_under_test():
 def test_starts_on_the_deepest_layer_centre_unit(explorer):
     explorer.select(network="lenet")
     assert explorer.layer.value == "pool2"
-    n_rows, n_cols = explorer.state.layer_rf.output_size
-    assert explorer.state.unit == (n_rows // 2, n_cols // 2)
+    n_rows, n_cols = explorer.view.layer_rf.output_size
+    assert explorer.view.unit == (n_rows // 2, n_cols // 2)
     assert (explorer.row.max, explorer.col.max) == (n_rows - 1, n_cols - 1)
     assert explorer.picture.value[:4] == b"\x89PNG"
 
@@ -44,7 +44,7 @@ def test_sliders_move_the_drawn_rectangle(explorer):
     assert state.box == (-14, -14, 21, 21) and state.clipped == (0, 0, 21, 21)
     before = explorer.frame.copy()
     explorer.col.value = 3
-    assert explorer.state.box == (-14, 10, 21, 45)
+    assert explorer.view.box == (-14, 10, 21, 45)
     frame = explorer.frame
     assert not np.array_equal(frame, before)
     assert (frame[0, 10] == rx.BOX_COLOR).all() and (frame[21, 45] == rx.BOX_COLOR).all()
@@ -70,7 +70,7 @@ def test_switching_network_and_layer_resets_the_sliders(explorer):
         ("pool1 · AvgPool2d (pool1)", "pool1"), ("conv2 · Conv2d", "conv2"),
         ("act2 · ReLU", "act2"), ("pool2 · AvgPool2d (pool2)", "pool2")]
     explorer.layer.value = "conv1"
-    assert explorer.row.max == 59 and explorer.state.layer == "conv1"
+    assert explorer.row.max == 59 and explorer.view.layer == "conv1"
 
 
 def test_effective_rf_checkbox_tints_the_photo(explorer):
@@ -82,6 +82,17 @@ def test_effective_rf_checkbox_tints_the_photo(explorer):
         assert ("lenet", "conv2") in explorer._erf
     finally:
         explorer.show_erf.value = False
+
+
+def test_the_callers_networks_keep_their_mode_and_statistics():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2))
+    net.train()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    image = np.random.default_rng(1).random((20, 20, 3))
+    explorer = rx.ReceptiveFieldExplorer({"bn": net}, image, erf_inputs=2)
+    explorer.show_erf.value = True
+    assert net.training and all(m.training for m in net.modules())
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
 
 
 def test_shifted_erf_moves_the_peak():
@@ -106,7 +117,7 @@ def test_bad_input():
 def test_unit_out_of_range_is_named(explorer):
     net = explorer.network.value
     with pytest.raises(IndexError, match="row=99 is out of range"):
-        rx.explorer_state(net, explorer._tables[net], explorer._acts[net],
+        rx.receptive_field_view(net, explorer._tables[net], explorer._acts[net],
                           explorer.layer.value, 99, 0)
 
 
@@ -125,6 +136,6 @@ def test_layer_labels_say_what_a_layer_is_and_the_legend_what_the_panel_shows(ex
     explorer.select(network="lenet", layer="conv2", row=3, col=4)
     legend = explorer.legend.value
     assert "layer <code>conv2</code>'s feature map" in legend and "mean |activation|" in legend
-    fmap = explorer.state.feature_map
+    fmap = explorer.view.feature_map
     assert f"{fmap.min():.3g}" in legend and f"{fmap.max():.3g}" in legend
     assert "linear-gradient" in legend  # the colour bar

@@ -1,21 +1,21 @@
-"""Shift-and-stitch explorer: sliders for the shift (dy, dx) of one FCN pass.
+"""Shift-and-stitch explorer (notebook 04): sliders for the shift (dy, dx) of one FCN pass.
 
-For an FCN with total stride f and receptive field `window`, the pass on the input shifted by
-(dy, dx) — `image[:, dy:, dx:]` — reads a block of pixels, its units see windows whose centres
-are f pixels apart, and its outputs land on rows dy, dy + f, ... and columns dx, dx + f, ... of
-the dense map. `stitch_view` computes all of that, `render_stitch` draws it with numpy; the
-widget class only wires core ipywidgets to them (ipywidgets 7.7 and 8.x).
+For an FCN with total stride f (`stride`) and receptive field `window`, the pass on the input
+shifted by (dy, dx) — `image[:, dy:, dx:]` — reads a block of pixels, its units see windows
+whose centres are f pixels apart, and its outputs land on rows dy, dy + f, ... and columns dx,
+dx + f, ... of the dense map. `shift_and_stitch_view` computes all of that,
+`render_shift_and_stitch` draws it with NumPy, `ShiftAndStitchExplorer` wires two sliders to them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
-import torch
 
-from .viz import png_bytes
+from .._core import check_int, to_numpy
+from .._raster import colormap, normalised
+from ._base import Explorer, to_uint8, upscale
 
 READ_RGB = np.array([66, 133, 244]) / 255  # pixels this pass reads
 CENTRE_RGB = np.array([230, 57, 70]) / 255  # its window centres
@@ -23,12 +23,12 @@ NEW_RGB = np.array([230, 57, 70]) / 255  # the dense positions it fills
 
 
 @dataclass
-class StitchView:
+class ShiftAndStitchView:
     """What one frame shows, for the pass with shift (dy, dx)."""
 
     dy: int
     dx: int
-    f: int
+    stride: int  # the FCN's total stride f: f * f passes
     window: int
     image_size: tuple[int, int]  # (H, W) of the input
     units: tuple[int, int]  # (rows, cols) of this pass's output
@@ -40,23 +40,26 @@ class StitchView:
     @property
     def order(self) -> int:
         """Index of this pass among the f * f passes (row by row: (0, 0), (0, 1), ...)."""
-        return self.dy * self.f + self.dx
+        return self.dy * self.stride + self.dx
 
     def caption(self) -> str:
         top, left, bottom, right = self.read
         rows, cols = self.units
-        return (f"pass {self.order + 1} of {self.f ** 2}: shift (dy, dx) = ({self.dy}, {self.dx}) "
+        f = self.stride
+        return (f"pass {self.order + 1} of {f ** 2}: shift (dy, dx) = ({self.dy}, {self.dx}) "
                 f"reads rows {top}..{bottom}, cols {left}..{right}; its {rows}×{cols} outputs land "
-                f"on dense rows {self.dy}, {self.dy + self.f}, … and cols {self.dx}, "
-                f"{self.dx + self.f}, …; {int(self.filled.sum())} of {self.filled.size} dense "
+                f"on dense rows {self.dy}, {self.dy + f}, … and cols {self.dx}, "
+                f"{self.dx + f}, …; {int(self.filled.sum())} of {self.filled.size} dense "
                 f"positions filled so far")
 
 
-def stitch_view(image_size: tuple[int, int], f: int, window: int, dy: int, dx: int) -> StitchView:
-    """The pass with shift (dy, dx) of an FCN with stride f and receptive field `window`."""
+def shift_and_stitch_view(image_size: tuple[int, int], *, stride: int, window: int, dy: int = 0,
+                          dx: int = 0) -> ShiftAndStitchView:
+    """The pass with shift (dy, dx) of an FCN with total stride f = `stride` and receptive field
+    `window` on an image of (H, W) = `image_size`."""
     height, width = image_size
-    if not (isinstance(f, int) and f >= 1 and isinstance(window, int) and window >= 1):
-        raise ValueError(f"f and window must be ints >= 1; got f={f!r}, window={window!r}")
+    f = check_int(stride, "stride", 1)
+    window = check_int(window, "window", 1)
     if not (0 <= dy < f and 0 <= dx < f):
         raise ValueError(f"dy and dx must lie in 0..{f - 1}; got dy={dy}, dx={dx}")
     if height - (f - 1) < window or width - (f - 1) < window:
@@ -74,30 +77,29 @@ def stitch_view(image_size: tuple[int, int], f: int, window: int, dy: int, dx: i
             out[k // f::f, k % f::f] = True
         return out
 
-    return StitchView(dy, dx, f, window, (height, width), (rows, cols), read, centres,
+    return ShiftAndStitchView(dy, dx, f, window, (height, width), (rows, cols), read, centres,
                       mask(dy, dx, False), mask(dy, dx, True))
 
 
-def render_stitch(image: np.ndarray, dense: np.ndarray, view: StitchView, scale: int = 3,
-                  gap: int = 12) -> np.ndarray:
+def render_shift_and_stitch(image: np.ndarray, dense: np.ndarray, view: ShiftAndStitchView,
+                            scale: int = 3, gap: int = 12) -> np.ndarray:
     """(rows, cols, 3) uint8: left the input with the pixels this pass reads tinted and its window
     centres marked; right the dense map (e.g. a class probability), dark where no pass has filled
     it yet, this pass's positions marked."""
-    img = np.asarray(image, dtype=np.float64)
+    img = to_numpy(image, "image").astype(np.float64)
     if img.shape != view.image_size:
         raise ValueError(f"image must have shape {view.image_size}; got {img.shape}")
-    dense = np.asarray(dense, dtype=np.float64)
+    dense = to_numpy(dense, "dense").astype(np.float64)
     if dense.shape != view.filled.shape:
         raise ValueError(f"dense must have shape {view.filled.shape}; got {dense.shape}")
-    lo, hi = float(img.min()), float(img.max())
-    grey = (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+    grey = normalised(img)
     left = np.repeat(grey[..., None], 3, axis=2) * 0.8
     top, lft, bottom, right = view.read
     block = (slice(top, bottom + 1), slice(lft, right + 1))
     left[block] = 0.55 * left[block] + 0.45 * READ_RGB
     for r, c in view.centres:
         left[r, c] = CENTRE_RGB
-    shown = matplotlib.colormaps["viridis"](np.clip(dense, 0, 1))[..., :3]
+    shown = colormap(dense, "viridis")
     shown = np.where(view.filled[..., None], shown, 0.12)
     shown[view.landed] = 0.35 * shown[view.landed] + 0.65 * NEW_RGB
     offset = view.window // 2  # dense position (r, c) is the window centred on (r, c) + offset
@@ -105,42 +107,36 @@ def render_stitch(image: np.ndarray, dense: np.ndarray, view: StitchView, scale:
     right_panel[offset:offset + dense.shape[0], offset:offset + dense.shape[1]] = shown
     spacer = np.ones((view.image_size[0], gap // scale + 1, 3))
     frame = np.concatenate([left, spacer, right_panel], axis=1)
-    frame = np.repeat(np.repeat(frame, scale, axis=0), scale, axis=1)
-    return (np.clip(frame, 0, 1) * 255).astype(np.uint8)
+    return upscale(to_uint8(frame), scale)
 
 
-class ShiftAndStitchExplorer:
+LEGEND = ("<b>left</b>: the input; blue: the pixels this pass reads, red dots: its windows' "
+          "centres · <b>right</b>: the dense map (viridis, 0 to 1), dark where no pass has "
+          "filled it yet; red: the positions this pass fills")
+
+
+class ShiftAndStitchExplorer(Explorer):
     """Sliders for the shift (dy, dx); the picture shows what that pass reads and where its
     outputs land, and the dense map filling up pass after pass.
 
     image: (H, W) input; dense: (H - window + 1, W - window + 1) values in [0, 1] (e.g. the
-    stitched probability of one class); f: the FCN's total stride; window: its receptive field.
+    stitched probability of one class); stride: the FCN's total stride f; window: its receptive
+    field.
     """
 
-    def __init__(self, image, dense, f: int, window: int, scale: int = 3):
+    def __init__(self, image, dense, *, stride: int, window: int, scale: int = 3):
         import ipywidgets as widgets
 
-        self.image = np.asarray(image.cpu() if isinstance(image, torch.Tensor) else image)
-        self.dense = np.asarray(dense.cpu() if isinstance(dense, torch.Tensor) else dense)
-        self.f, self.window, self.scale = f, window, scale
-        stitch_view(self.image.shape, f, window, 0, 0)  # validates the sizes once
-        self.dy = widgets.IntSlider(0, 0, f - 1, description="shift dy")
-        self.dx = widgets.IntSlider(0, 0, f - 1, description="shift dx")
-        self.picture = widgets.Image(format="png")
-        self.caption = widgets.HTML()
-        self.legend = widgets.HTML(
-            "<b>left</b>: the input; blue: the pixels this pass reads, red dots: its windows' "
-            "centres · <b>right</b>: the dense map (viridis, 0 to 1), dark where no pass has "
-            "filled it yet; red: the positions this pass fills")
-        self.widget = widgets.VBox([widgets.HBox([self.dy, self.dx]), self.picture, self.legend,
-                                    self.caption])
-        for slider in (self.dy, self.dx):
-            slider.observe(lambda change: self.redraw(), names="value")
+        self.image, self.dense = to_numpy(image, "image"), to_numpy(dense, "dense")
+        self.stride, self.window, self.scale = stride, window, scale
+        shift_and_stitch_view(self.image.shape, stride=stride, window=window)  # checks the sizes
+        self.dy = widgets.IntSlider(0, 0, stride - 1, description="shift dy")
+        self.dx = widgets.IntSlider(0, 0, stride - 1, description="shift dx")
+        self._layout([widgets.HBox([self.dy, self.dx])], (self.dy, self.dx), legend=LEGEND)
         self.redraw()
 
     def redraw(self) -> None:
-        self.view = stitch_view(self.image.shape, self.f, self.window, self.dy.value,
-                                self.dx.value)
-        self.frame = render_stitch(self.image, self.dense, self.view, self.scale)
-        self.picture.value = png_bytes(self.frame)
-        self.caption.value = self.view.caption()
+        view = shift_and_stitch_view(self.image.shape, stride=self.stride, window=self.window,
+                                     dy=self.dy.value, dx=self.dx.value)
+        self._show(view, render_shift_and_stitch(self.image, self.dense, view, self.scale),
+                   view.caption())

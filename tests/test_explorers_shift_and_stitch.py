@@ -2,23 +2,21 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import checks, dense_prediction, models
-from course_utils import stitch_explorer as se
-
-pytestmark = pytest.mark.widgets
+from course_utils import checks, dense_prediction, fully_convolutional, models
+from course_utils.explorers import shift_and_stitch as se
 
 
 @pytest.fixture(scope="module")
 def fcn():
     torch.manual_seed(0)
-    return dense_prediction.to_fully_convolutional(models.lenet5(), (1, 32, 32)).eval()
+    return fully_convolutional.to_fully_convolutional(models.lenet5(), (1, 32, 32)).eval()
 
 
 @pytest.mark.parametrize("dy, dx", [(0, 0), (1, 3), (3, 2)])
 def test_view_matches_the_pass_it_describes(fcn, dy, dx):
     image = torch.rand(1, 45, 58, generator=torch.Generator().manual_seed(dy))
-    view = se.stitch_view((45, 58), 4, 32, dy, dx)
-    piece = dense_prediction.fcn_predict(fcn, image[:, dy:, dx:])
+    view = se.shift_and_stitch_view((45, 58), stride=4, window=32, dy=dy, dx=dx)
+    piece = fully_convolutional.fcn_predict(fcn, image[:, dy:, dx:])
     assert view.units == tuple(piece.shape[1:])
     stitched = dense_prediction.shift_and_stitch(fcn, image)
     assert torch.equal(stitched[:, torch.from_numpy(view.landed)], piece.flatten(1))
@@ -31,19 +29,19 @@ def test_view_matches_the_pass_it_describes(fcn, dy, dx):
 
 
 def test_the_dense_map_fills_up_pass_after_pass():
-    filled = [se.stitch_view((40, 40), 4, 32, dy, dx).filled.sum()
+    filled = [se.shift_and_stitch_view((40, 40), stride=4, window=32, dy=dy, dx=dx).filled.sum()
               for dy in range(4) for dx in range(4)]
     assert filled == sorted(filled) and len(set(filled)) == 16
-    last = se.stitch_view((40, 40), 4, 32, 3, 3)
+    last = se.shift_and_stitch_view((40, 40), stride=4, window=32, dy=3, dx=3)
     assert last.filled.all() and last.order == 15 and "pass 16 of 16" in last.caption()
-    first = se.stitch_view((40, 40), 4, 32, 0, 0)
+    first = se.shift_and_stitch_view((40, 40), stride=4, window=32, dy=0, dx=0)
     assert (first.filled == first.landed).all()
 
 
 def test_render_marks_what_the_pass_reads_and_fills():
-    view = se.stitch_view((40, 44), 4, 32, 1, 2)
+    view = se.shift_and_stitch_view((40, 44), stride=4, window=32, dy=1, dx=2)
     dense = np.full(view.filled.shape, 0.5)
-    frame = se.render_stitch(np.zeros((40, 44)), dense, view, scale=1, gap=0)
+    frame = se.render_shift_and_stitch(np.zeros((40, 44)), dense, view, scale=1, gap=0)
     assert frame.shape == (40, 2 * 44 + 1, 3)
     r, c = view.centres[0]
     assert (frame[r, c] == (se.CENTRE_RGB * 255).astype(np.uint8)).all()
@@ -53,21 +51,22 @@ def test_render_marks_what_the_pass_reads_and_fills():
     unfilled = np.argwhere(~view.filled)[0] + offset
     assert right[tuple(unfilled)].max() < 40  # dark: no pass has filled it yet
     with pytest.raises(ValueError, match=r"dense must have shape \(9, 13\)"):
-        se.render_stitch(np.zeros((40, 44)), np.zeros((3, 3)), view)
+        se.render_shift_and_stitch(np.zeros((40, 44)), np.zeros((3, 3)), view)
 
 
 def test_bad_shifts_and_sizes():
     with pytest.raises(ValueError, match="dy and dx must lie in 0..3"):
-        se.stitch_view((40, 40), 4, 32, 4, 0)
+        se.shift_and_stitch_view((40, 40), stride=4, window=32, dy=4, dx=0)
     with pytest.raises(ValueError, match="image_size must leave room"):
-        se.stitch_view((33, 40), 4, 32, 0, 0)
-    with pytest.raises(ValueError, match="f and window must be ints >= 1"):
-        se.stitch_view((40, 40), 0, 32, 0, 0)
+        se.shift_and_stitch_view((33, 40), stride=4, window=32, dy=0, dx=0)
+    with pytest.raises(ValueError, match="stride must be an int >= 1; got 0"):
+        se.shift_and_stitch_view((40, 40), stride=0, window=32, dy=0, dx=0)
 
 
+@pytest.mark.widgets
 def test_widget_redraws_when_a_slider_moves():
-    image = np.random.default_rng(0).random((40, 48))
-    explorer = se.ShiftAndStitchExplorer(image, np.zeros((9, 17)), f=4, window=32)
+    image = torch.rand(40, 48, generator=torch.Generator().manual_seed(0))  # a tensor works too
+    explorer = se.ShiftAndStitchExplorer(image, np.zeros((9, 17)), stride=4, window=32)
     before = explorer.picture.value
     explorer.dx.value = 2
     assert explorer.picture.value != before and explorer.view.dx == 2
