@@ -36,7 +36,7 @@ help:
 	@echo "make test-notebooks every notebook through nbval (COURSE_STRICT=1)"
 	@echo "make test-colab    Colab's pinned runtime in .venv-colab: the setup cell changes nothing, notebooks run"
 	@echo "make test-gpu      every notebook with DEVICE=\"cuda\" (needs a GPU), build/gpu/report.md"
-	@echo "make test-browser  JupyterLab in the system Chromium: run notebook 02, move a slider"
+	@echo "make test-browser  JupyterLab in the system Chromium: run notebooks 02 and 04, move a slider"
 	@echo "make run    execute every notebook headless into build/executed/, write build/report.md"
 	@echo "make site   static HTML of every executed notebook with an index (build/site/)"
 	@echo "make student  student copies in notebooks/student/ (exercise solutions replaced by stubs)"

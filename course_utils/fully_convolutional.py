@@ -81,21 +81,35 @@ def to_fully_convolutional(model: nn.Sequential,
     if not flat_at:
         raise ValueError("model must contain an nn.Flatten between its conv body and Linear head")
     body, head = layers[:flat_at[0]], layers[flat_at[0] + 1:]
+    with eval_mode(model):
+        kept, volume = _kept_body(body, input_size, model)
+    fcn = nn.Sequential()
+    for name, m in kept + _converted_head(head, volume):
+        fcn.add_module(name, m)
+    return fcn.train(model.training)
+
+
+def _kept_body(body: list[tuple[str, nn.Module]], input_size, model: nn.Module):
+    """(the body's layers without identity adaptive pools, the (C, H, W) volume it outputs at
+    the training size), from one forward pass without autograd."""
     x = torch.zeros(1, *input_size, device=model_device(model), dtype=model_dtype(model))
-    new: list[tuple[str, nn.Module]] = []
-    with eval_mode(model), torch.no_grad():
+    kept: list[tuple[str, nn.Module]] = []
+    with torch.no_grad():
         for name, m in body:
             y = m(x)
-            if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
-                if y.shape != x.shape:
-                    raise ValueError(f"layer '{name}' ({type(m).__name__}) changes the volume "
-                                     f"{tuple(x.shape[1:])} -> {tuple(y.shape[1:])} at the "
-                                     "training size; only identity adaptive pools can be dropped")
-                x = y
-                continue
-            new.append((name, m))
+            if not isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
+                kept.append((name, m))
+            elif y.shape != x.shape:
+                raise ValueError(f"layer '{name}' ({type(m).__name__}) changes the volume "
+                                 f"{tuple(x.shape[1:])} -> {tuple(y.shape[1:])} at the "
+                                 "training size; only identity adaptive pools can be dropped")
             x = y
-    volume = tuple(x.shape[1:])
+    return kept, tuple(x.shape[1:])
+
+
+def _converted_head(head: list[tuple[str, nn.Module]], volume) -> list[tuple[str, nn.Module]]:
+    """The head after Flatten with its Linears as convolutions (the first one reads `volume`)."""
+    new: list[tuple[str, nn.Module]] = []
     first = True
     for name, m in head:
         if isinstance(m, nn.Linear):
@@ -108,10 +122,7 @@ def to_fully_convolutional(model: nn.Sequential,
                              "converted; expected Linear, activations or Dropout")
     if first:
         raise ValueError("model has no nn.Linear after its Flatten")
-    fcn = nn.Sequential()
-    for name, m in new:
-        fcn.add_module(name, m)
-    return fcn.train(model.training)
+    return new
 
 
 def as_batch(image: torch.Tensor, model: nn.Module) -> torch.Tensor:

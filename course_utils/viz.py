@@ -151,6 +151,20 @@ def show_segmentation(image, labels, num_classes: int = CANVAS_CLASSES, title: s
     return fig
 
 
+def _label_maps_like(predictions: Mapping[str, object], truth: np.ndarray,
+                     single: bool) -> dict[str, np.ndarray]:
+    """{title: (N, H, W) array} for predictions shaped like the (N, H, W) truth."""
+    preds = {}
+    for name, pred in predictions.items():
+        arr = to_numpy(pred, f"predictions[{name!r}]")
+        arr = arr[None] if single else arr
+        if arr.shape != truth.shape:
+            raise ValueError(f"predictions[{name!r}] must have the shape of truth "
+                             f"{tuple(truth.shape[single:])}; got {tuple(arr.shape[single:])}")
+        preds[name] = arr
+    return preds
+
+
 def show_predictions(images, truth, predictions: Mapping[str, object],
                      num_classes: int = CANVAS_CLASSES,
                      alpha: float = 0.6, with_image: bool = False, cell: float = 2.8,
@@ -173,14 +187,7 @@ def show_predictions(images, truth, predictions: Mapping[str, object],
     if len(imgs) != len(lab):
         raise ValueError(f"images must hold one image per label map ({len(lab)}); got "
                          f"{tuple(imgs.shape)}")
-    preds = {}
-    for name, pred in predictions.items():
-        arr = to_numpy(pred, f"predictions[{name!r}]")
-        arr = arr[None] if single else arr
-        if arr.shape != lab.shape:
-            raise ValueError(f"predictions[{name!r}] must have the shape of truth "
-                             f"{tuple(lab.shape[single:])}; got {tuple(arr.shape[single:])}")
-        preds[name] = arr
+    preds = _label_maps_like(predictions, lab, single)
     columns = (["image"] if with_image else []) + ["ground truth"] + list(preds)
     fig, axes = plt.subplots(len(lab), len(columns), squeeze=False,
                              figsize=(cell * len(columns), cell * len(lab) + 0.5))

@@ -10,8 +10,22 @@ from course_utils import checks
 EXERCISES = sorted(checks.EXERCISES.items())
 
 
-def test_the_course_has_enough_exercises():
-    assert len(EXERCISES) + 1 >= 24  # + rf_design, a design with no single answer
+def test_every_checker_is_an_exercise_of_a_notebook_and_back():
+    import re
+
+    import nbformat
+
+    from tools.notebook_rules import ROOT
+
+    called = set()
+    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "code")
+        called |= set(re.findall(r"\bchecks\.(\w+)\(", code))
+    checkers = set(checks.EXERCISES) | {"rf_design"}
+    assert checkers <= called, f"checkers no notebook uses: {sorted(checkers - called)}"
+    helpers = {"yours_or", "hand_network"}  # not checkers: a fallback and a network builder
+    assert called - helpers <= checkers, f"unknown checkers: {sorted(called - helpers - checkers)}"
 
 
 @pytest.mark.parametrize("name, exercise", EXERCISES)

@@ -1,10 +1,41 @@
+"""The reference numbers live in `references` only: each is used by a notebook, and every
+paper figure a notebook's text quotes is the one `references` holds."""
+
+import re
+
+import nbformat
+import pytest
+
 from course_utils import references
+from tools.notebook_rules import ROOT
+
+CONSTANTS = [name for name in dir(references) if name.isupper()]
 
 
-def test_paper_tables_are_complete_and_ordered_as_published():
-    fcn = references.FCN_VOC2011_VAL
-    assert sorted(fcn) == [8, 16, 32] and all(len(row) == 4 for row in fcn.values())
-    assert [fcn[s][2] for s in (32, 16, 8)] == [59.4, 62.4, 62.7]  # mean IU rises with every skip
+def notebook_text(kind: str) -> dict[str, str]:
+    texts = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        texts[path.stem] = "\n".join(c.source for c in nb.cells if c.cell_type == kind)
+    return texts
+
+
+@pytest.mark.parametrize("name", CONSTANTS)
+def test_every_reference_is_used_by_a_notebook(name):
+    assert any(f"references.{name}" in code for code in notebook_text("code").values()), name
+
+
+def test_the_notebooks_quote_the_papers_as_references_holds_them():
+    text = notebook_text("markdown")
     nin = references.NIN_CIFAR10_TEST_ERROR
-    assert nin["gap"] < nin["fc_dropout"] < nin["fc"]
-    assert 0 < references.FCN8S_DIGITS_MEAN_IU < 1
+    quoted = re.findall(r"(\d+\.\d\d) / (\d+\.\d\d) / (\d+\.\d\d) %",
+                        text["08_global_average_pooling"])
+    assert quoted and all(tuple(map(float, q)) == (nin["fc"], nin["fc_dropout"], nin["gap"])
+                          for q in quoted)
+    bold = re.findall(r"\*\*(\d+\.\d\d) %\*\* \((FC|FC \+ dropout|GAP)\)",
+                      text["08_global_average_pooling"])
+    keys = {"FC": "fc", "FC + dropout": "fc_dropout", "GAP": "gap"}
+    assert len(bold) == 3 and all(float(v) == nin[keys[k]] for v, k in bold)
+    fcn = references.FCN_VOC2011_VAL
+    arrow = re.findall(r"paper's (\d+\.\d) → (\d+\.\d)", text["06_skip_connections"])
+    assert arrow == [(str(fcn[32][2]), str(fcn[8][2]))]  # mean IU, FCN-32s -> FCN-8s

@@ -92,6 +92,47 @@ class _SumPool2d(nn.Module):
         return _sum_pool2d(x, *self.args)
 
 
+_FUNCTION_TWINS = {F.max_pool2d: _sum_pool2d, F.adaptive_max_pool2d: F.adaptive_avg_pool2d,
+                   operator.sub: operator.add, torch.sub: operator.add,
+                   operator.truediv: operator.mul, torch.div: operator.mul}
+
+
+def _positive_weight(weight: torch.Tensor) -> None:
+    with torch.no_grad():
+        weight.fill_(1.0 / weight[0].numel())
+
+
+def _positive_module(gm: fx.GraphModule, target: str) -> None:
+    """Make the module called at `target` positive in place (or swap it for its twin)."""
+    m = gm.get_submodule(target)
+    if isinstance(m, (nn.Conv2d, nn.Linear)):
+        _positive_weight(m.weight)
+        if m.bias is not None:
+            with torch.no_grad():
+                m.bias.zero_()
+        return
+    if isinstance(m, nn.MaxPool2d):
+        twin = _SumPool2d(m)
+    elif isinstance(m, nn.AdaptiveMaxPool2d):
+        twin = nn.AdaptiveAvgPool2d(m.output_size)
+    elif isinstance(m, ELEMENTWISE_LAYERS + (nn.Softmax, nn.LogSoftmax)):
+        twin = nn.Identity()
+    else:
+        return
+    parent, _, last = target.rpartition(".")
+    setattr(gm.get_submodule(parent) if parent else gm, last, twin)
+
+
+def _positive_function(gm: fx.GraphModule, node: fx.Node) -> None:
+    """Retarget a call_function node to its positive twin in place."""
+    if node.target in _graph.ELEMENTWISE_FUNCTIONS or node.target in (F.softmax, F.log_softmax):
+        node.target = _identity
+    elif node.target in _FUNCTION_TWINS:
+        node.target = _FUNCTION_TWINS[node.target]
+    elif node.target is F.conv2d:
+        _positive_weight(_graph.fetch(gm, _graph.arg(node, 1, "weight", None).target))
+
+
 def _positive_twin(model: nn.Module) -> fx.GraphModule:
     """A copy whose every path from input to output is positive and linear-ish.
 
@@ -101,41 +142,11 @@ def _positive_twin(model: nn.Module) -> fx.GraphModule:
     no dead ReLU, no max that ignores its window.
     """
     gm = fx.symbolic_trace(copy.deepcopy(model))
-
-    def swap(target: str, new: nn.Module):
-        parent, _, last = target.rpartition(".")
-        setattr(gm.get_submodule(parent) if parent else gm, last, new)
-
     for node in gm.graph.nodes:
         if node.op == "call_module":
-            m = gm.get_submodule(node.target)
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                with torch.no_grad():
-                    m.weight.fill_(1.0 / m.weight[0].numel())
-                    if m.bias is not None:
-                        m.bias.zero_()
-            elif isinstance(m, nn.MaxPool2d):
-                swap(node.target, _SumPool2d(m))
-            elif isinstance(m, nn.AdaptiveMaxPool2d):
-                swap(node.target, nn.AdaptiveAvgPool2d(m.output_size))
-            elif isinstance(m, ELEMENTWISE_LAYERS + (nn.Softmax, nn.LogSoftmax)):
-                swap(node.target, nn.Identity())
+            _positive_module(gm, node.target)
         elif node.op == "call_function":
-            if node.target in _graph.ELEMENTWISE_FUNCTIONS or node.target in (F.softmax,
-                                                                         F.log_softmax):
-                node.target = _identity
-            elif node.target is F.max_pool2d:
-                node.target = _sum_pool2d
-            elif node.target is F.adaptive_max_pool2d:
-                node.target = F.adaptive_avg_pool2d
-            elif node.target in (operator.sub, torch.sub):
-                node.target = operator.add
-            elif node.target in (operator.truediv, torch.div):
-                node.target = operator.mul
-            elif node.target is F.conv2d:
-                weight = _graph.fetch(gm, _graph.arg(node, 1, "weight", None).target)
-                with torch.no_grad():
-                    weight.fill_(1.0 / weight[0].numel())
+            _positive_function(gm, node)
         elif node.op == "call_method" and node.target in _graph.ELEMENTWISE_METHODS | {
                 "softmax", "log_softmax"}:
             node.op, node.target = "call_function", _identity
