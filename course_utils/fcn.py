@@ -51,7 +51,7 @@ class SkipFCN(nn.Module):
     bilinear interpolation (as the paper's released models do), True lets them learn.
     """
 
-    def __init__(self, classifier: nn.Module, num_classes: int, stride: int = 32,
+    def __init__(self, classifier: nn.Module, num_classes: int, *, stride: int = 32,
                  learn_upsampling: bool = True):
         super().__init__()
         if stride not in STRIDES:

@@ -26,8 +26,8 @@ def test_window_labels_centred_void_and_empty():
 
 def test_window_labels_on_a_strided_grid_subsample_the_dense_one(digits):
     canvases = data.make_digit_canvases(digits.x_test, digits.y_test, 4, 96, 128, (2, 4), seed=3)
-    dense = data.window_labels(canvases, 32, 1)
-    strided = data.window_labels(canvases, 32, 4)
+    dense = data.window_labels(canvases, 32, stride=1)
+    strided = data.window_labels(canvases, 32, stride=4)
     assert strided.shape == (4, (96 - 32) // 4 + 1, (128 - 32) // 4 + 1)
     assert torch.equal(strided, dense[:, ::4, ::4])
     for i, boxes in enumerate(canvases.boxes):  # each placed digit is centred in its own window

@@ -31,7 +31,7 @@ def _check_margins(centred: int, off_centre: int) -> None:
                          f"off_centre={off_centre!r}")
 
 
-def window_labels(canvases: Canvases, window: int = 32, stride: int = 1, centred: int = 2,
+def window_labels(canvases: Canvases, window: int = 32, *, stride: int = 1, centred: int = 2,
                   off_centre: int = 5) -> torch.Tensor:
     """The label of every window of every canvas: (N, rows, cols) int64 in 0..9, NO_DIGIT or VOID.
 
@@ -69,7 +69,7 @@ def window_dataset(canvases: Canvases, background_per_canvas: int = 3, window: i
     if not isinstance(background_per_canvas, int) or background_per_canvas < 0:
         raise ValueError(
             f"background_per_canvas must be an int >= 0; got {background_per_canvas!r}")
-    labels = window_labels(canvases, window, 1, centred, off_centre)
+    labels = window_labels(canvases, window, stride=1, centred=centred, off_centre=off_centre)
     height, width = canvases.images.shape[-2:]
     rng = np.random.default_rng(seed)
     crops, targets = [], []

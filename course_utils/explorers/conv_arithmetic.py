@@ -127,8 +127,8 @@ LEGEND = ("blue: input · white: inserted zeros · grey: padding · red: kernel 
 class ConvArithmeticExplorer(Explorer):
     """Sliders for the arithmetic of (transposed) convolution on a square input."""
 
-    def __init__(self, side: int = 5, kernel: int = 3, stride: int = 2, padding: int = 1,
-                 dilation: int = 1, output_padding: int = 0, transposed: bool = False):
+    def __init__(self, side: int = 5, kernel: int = 3, *, stride: int = 2, padding: int = 1,
+                 output_padding: int = 0, dilation: int = 1, transposed: bool = False):
         import ipywidgets as widgets
 
         def slider(value, low, high, name):
