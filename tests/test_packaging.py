@@ -3,6 +3,7 @@
 import re
 import tomllib
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -135,6 +136,7 @@ def test_top_level_layout(root):
     assert (root / "data" / "README.md").is_file()
 
 
+@pytest.mark.slow
 def test_the_installed_package_holds_every_subpackage(root, tmp_path):
     """A plain (non-editable) install, as the Colab setup cell makes, ships all of course_utils."""
     import shutil
