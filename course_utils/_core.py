@@ -51,8 +51,9 @@ def check_module(model: object, name: str = "model") -> torch.nn.Module:
 
 
 def to_numpy(x: object, name: str = "x") -> np.ndarray:
-    """A NumPy copy-free view of a tensor (detached, on the CPU; half precision as float32) or
-    of an array-like; raises TypeError naming `name` for non-numeric input."""
+    """A NumPy array of a tensor (detached, on the CPU; half precision as float32) or of an
+    array-like, without a copy where possible; raises TypeError naming `name` for non-numeric
+    input."""
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu()
         x = (x.float() if x.dtype in (torch.float16, torch.bfloat16) else x).numpy()
@@ -130,6 +131,11 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
         yield model
     finally:
         model.train(was_training)
+
+
+def leaf_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """(name, module) of every module of `model` without children, in definition order."""
+    return [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
 
 
 def measuring_forward(model: nn.Module, x: torch.Tensor,

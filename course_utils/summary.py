@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._core import check_module, check_size, measuring_forward, model_device, model_dtype
+from ._core import (
+    check_module,
+    check_size,
+    leaf_modules,
+    measuring_forward,
+    model_device,
+    model_dtype,
+)
 
 
 @dataclass
@@ -72,13 +79,9 @@ def _check_input_size(input_size: Sequence[int]) -> tuple[int, ...]:
                       "batch dimension, e.g. (1, 32, 32) for (C, H, W)")
 
 
-def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
-
-
 def _run_with_hooks(model: nn.Module, x: torch.Tensor, hook) -> None:
     try:
-        measuring_forward(model, x, [(m, hook(name)) for name, m in _leaves(model)])
+        measuring_forward(model, x, [(m, hook(name)) for name, m in leaf_modules(model)])
     except Exception as err:
         raise ValueError(
             f"model could not run on an input of shape {tuple(x.shape)}: {err}"

@@ -32,7 +32,7 @@ import torch
 import torch.fx as fx
 from torch import nn
 
-from .._core import check_module, measuring_forward, model_device, model_dtype
+from .._core import check_module, leaf_modules, measuring_forward, model_device, model_dtype
 from ._graph import display_names, image_size
 from .rules import function_rule, method_rule, module_rule
 from .table import (
@@ -124,7 +124,7 @@ def _depends(node: fx.Node, rfs: dict) -> bool:
 
 def _chain_from_hooks(model: nn.Module, input_size, image) -> ReceptiveFieldTable:
     order: list[tuple[str, nn.Module]] = []
-    leaves = [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
+    leaves = leaf_modules(model)
     shape = (1, *input_size) if len(input_size) == 3 else (1, 1, *input_size)
     measuring_forward(model, torch.zeros(shape, device=model_device(model),
                                          dtype=model_dtype(model)),
