@@ -7,6 +7,8 @@ A function keeps its signature and docstring and raises NotImplementedError; a v
 to None; the `assert checks.X(...)` lines that prove the reference solution go. The checker cell
 that follows each exercise then reports "not solved yet", and "Run all" completes: cells that
 reuse an exercise's function do so through `checks.yours_or` or behind its checker.
+A "Think!" question (a markdown cell tagged `think`) shows its model answer unfolded in the
+instructor copy (`<details open>`) and folded in the student copy (`<details>`: one click away).
 """
 
 from __future__ import annotations
@@ -54,10 +56,15 @@ def stub_source(source: str) -> str:
     return "\n\n\n".join(parts)
 
 
+THINK_OPEN, THINK_FOLDED = "<details open>", "<details>"
+
+
 def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = nbformat.from_dict(nb)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
+        if "think" in tags:
+            cell.source = cell.source.replace(THINK_OPEN, THINK_FOLDED)
         if "solution" in tags:
             cell.source = stub_source(cell.source)
             cell.metadata["tags"] = [t if t != "solution" else "exercise" for t in tags]

@@ -15,11 +15,12 @@ answer.
 from .convolution import (
     conv2d,
     conv_parameters,
+    diagonal_edge_kernel,
     hand_network,
+    lenet_rgb_parameters,
     receptive_field_by_hand,
     receptive_field_chain,
     rf_design,
-    vertical_edge_kernel,
 )
 from .dense_prediction import (
     atrous_dilations,
@@ -29,7 +30,7 @@ from .dense_prediction import (
     linear_to_conv,
     unit_box,
 )
-from .exercise import Case, CheckResult, Exercise, Mistake, yours_or
+from .exercise import KINDS, Case, CheckResult, Exercise, Mistake, yours_or
 from .gap import cam_threshold, class_activation_map, global_average_pool
 from .segmentation import (
     border_term,
@@ -37,17 +38,20 @@ from .segmentation import (
     fcn16_fusion,
     frequency_weighted_iu,
     mean_iu,
+    misleading_confusion,
+    unet_input_for_output,
     unet_output_size,
 )
 from .upsampling import bilinear_kernel, stamp_counts, transposed_output_size, zero_insert
 
 EXERCISES = {name: value for name, value in globals().items() if isinstance(value, Exercise)}
 
-__all__ = ["Case", "CheckResult", "EXERCISES", "Exercise", "Mistake",
+__all__ = ["KINDS", "Case", "CheckResult", "EXERCISES", "Exercise", "Mistake",
            "atrous_dilations", "bilinear_kernel", "border_term", "border_weights",
            "cam_threshold", "centre_pixel", "class_activation_map", "conv2d", "conv_parameters",
            "fcn16_fusion", "fcn_output_size", "frequency_weighted_iu", "global_average_pool",
-           "hand_network", "interleave", "linear_to_conv", "mean_iu",
+           "hand_network", "interleave", "lenet_rgb_parameters", "linear_to_conv", "mean_iu",
+           "misleading_confusion", "unet_input_for_output",
            "receptive_field_by_hand", "receptive_field_chain", "rf_design", "stamp_counts",
-           "transposed_output_size", "unet_output_size", "unit_box", "vertical_edge_kernel",
+           "transposed_output_size", "unet_output_size", "unit_box", "diagonal_edge_kernel",
            "yours_or", "zero_insert"]

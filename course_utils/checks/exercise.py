@@ -1,22 +1,39 @@
 """The declarative core of the exercise checkers.
 
 An `Exercise` is data: the cases to try, the reference solution, how to compare an answer with
-it, and the known wrong answers, each with the hint it deserves. Calling it with a student's
-function returns a `CheckResult` and never raises for a wrong or unfinished answer (pass / fail /
-"not solved yet"), so that "Run all" completes on a student copy.
+it (`answers.same` by default: any form of the right value passes), the known wrong answers with
+the hint each deserves, and hints that grow with the student's attempts. Calling it with a
+student's function (or, for an exercise without arguments, the answer itself) returns a
+`CheckResult` and never raises, whatever it is given (pass / fail / "not solved yet"), so that
+"Run all" completes on a student copy.
+
+Hints are progressive: the first wrong answer gets `hints[0]` (a nudge: which case, what is
+off), a second, different wrong answer `hints[1]` (the concept), later ones `hints[-1]` (the
+formula). An exercise with `reveal=False` (by hand, predict first) never shows the expected
+value; the others show it from the second wrong answer on. A recognised mistake always gets its
+own hint. The attempts are counted on the exercise (`tried`; `reset()` forgets them).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from .._core import kept_rng
+from .answers import answer_text, conform, difference, plain, same
+
+KINDS = {  # what an exercise asks of the student, as the docs' exercise table names it
+    "implement": "write a formula of the notebook as code",
+    "by hand": "work it out on paper, then let the code confirm",
+    "predict": "commit to a number before the notebook shows it",
+    "design": "build something with a non-obvious answer; many answers pass",
+}
 
 
 @dataclass
@@ -61,53 +78,37 @@ class Mistake:
     hint: str
 
 
-def answer_text(value: Any) -> str:
-    """A short text for an answer in a message: a tensor by its shape, anything else by repr."""
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}" if value.numel() > 6 else str(
-            [round(v, 4) for v in value.flatten().tolist()])
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def todo(name: str, what: str = "write your answer") -> CheckResult:
+    return CheckResult(name, False, f"not solved yet: {what}.", solved=False)
 
 
-def same(got: Any, expected: Any, tol: float = 1e-6) -> bool:
-    """Answer equality: tensors (same shape, values within tol), numbers within tol, sequences
-    element-wise; anything else with ==. Never raises."""
-    try:
-        if isinstance(expected, torch.Tensor):
-            got = torch.as_tensor(got, dtype=expected.dtype if expected.is_floating_point()
-                                  else None)
-            return got.shape == expected.shape and bool(
-                torch.allclose(got.to(expected.dtype), expected, atol=tol, rtol=tol))
-        if isinstance(expected, bool) or isinstance(got, bool):
-            return got == expected
-        if isinstance(expected, (int, float)):
-            return isinstance(got, (int, float)) and abs(float(got) - float(expected)) <= tol
-        if isinstance(expected, (tuple, list)):
-            return (isinstance(got, (tuple, list)) and len(got) == len(expected)
-                    and all(same(g, e, tol) for g, e in zip(got, expected)))
-        return bool(got == expected)
-    except Exception:
-        return False
+def call(name: str, fn: Any, *args) -> tuple[Any, CheckResult | None]:
+    """(value, None), or (None, the CheckResult) when `fn` is missing, unfinished or fails.
 
-
-def call(name: str, fn: Callable, *args) -> tuple[Any, CheckResult | None]:
-    """(value, None), or (None, the CheckResult) when `fn` is missing, unfinished or fails."""
+    Without `args`, an answer that is not a function is the value itself."""
     if fn is None:
-        return None, CheckResult(name, False, "not solved yet: write your answer.", solved=False)
+        return None, todo(name)
     if not callable(fn):
-        return None, CheckResult(name, False, f"expected a function, got {type(fn).__name__}.")
+        if not args:
+            return fn, None
+        return None, CheckResult(name, False, "a function was needed, your answer is "
+                                              f"{type(fn).__name__}: define it with `def`.")
     try:
         value = fn(*copy.deepcopy(args))
     except NotImplementedError:
-        return None, CheckResult(
-            name, False, "not solved yet: replace `raise NotImplementedError` with your code.",
-            solved=False)
+        return None, todo(name, "replace `raise NotImplementedError` with your code")
     except Exception as err:  # the student's bug, reported instead of raised
         return None, CheckResult(name, False, f"your function raised {type(err).__name__}: {err}")
     if value is None:
         return None, CheckResult(name, False, "your function returned None: missing `return`?")
     return value, None
+
+
+def _safely(fn: Callable[..., Any], *args, default: Any = None) -> Any:
+    try:
+        return fn(*args)
+    except Exception:
+        return default
 
 
 @dataclass
@@ -117,16 +118,17 @@ class Exercise:
     reference(*args) gives the expected answer. `outcome(answer, *args)` turns an answer (the
     student's, the reference's, a mistake's) into what is compared — e.g. run a returned layer on
     a test input; by default the answer itself. `compare(got, expected)` decides equality
-    (`same` by default). On the first failing case the message names the case, shows both answers
-    and gives the hint of the first `mistakes` entry whose answer the student's matches, else
-    `shape` (for a tensor of the wrong shape), else `hint`. `validate(answer, *args)` may return a
-    message for an answer of the wrong kind.
+    (`answers.same` by default). On the first failing case the message names the case, says how
+    the student's answer is off and gives the hint of the first `mistakes` entry whose answer the
+    student's matches, else `shape` (for a tensor of the wrong shape), else the progressive
+    `hints`. `validate(answer, *args)` may return a message for an answer of the wrong kind.
+    `kind` is one of `KINDS`.
     """
 
     name: str
     cases: Sequence[Case] | Callable[[], Sequence[Case]]
     reference: Callable[..., Any]
-    hint: str
+    hints: Sequence[str]
     passed: str
     mistakes: Sequence[Mistake] = ()
     outcome: Callable[..., Any] | None = None
@@ -134,35 +136,75 @@ class Exercise:
     validate: Callable[..., str | None] | None = None
     show: Callable[[Any], str] = answer_text
     shape: str | None = None  # the hint for a tensor answer of the wrong shape
+    reveal: bool = True  # False: never show the expected value (by hand, predict first)
+    kind: str = "implement"
+    tried: set = field(default_factory=set, repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)  # cases, expected values
 
-    def _matches(self, got_outcome: Any, mistake: Mistake, case: Case) -> bool:
-        try:
-            wrong = self._outcome(mistake.answer(*copy.deepcopy(case.args)), case.args)
-        except Exception:  # a mistake that cannot even run matches nothing
-            return False
-        return self.compare(got_outcome, wrong)
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {sorted(KINDS)}; got {self.kind!r}")
+        if isinstance(self.hints, str) or not self.hints:
+            raise ValueError("hints must be a non-empty sequence: nudge, concept, formula")
+
+    def reset(self) -> None:
+        """Forget the wrong answers tried so far: hints start again from the nudge."""
+        self.tried.clear()
+
+    def _outcome(self, answer: Any, args: tuple) -> Any:
+        return answer if self.outcome is None else self.outcome(answer, *copy.deepcopy(args))
+
+    def _same(self, got: Any, expected: Any) -> bool:
+        return bool(_safely(self.compare, got, expected, default=False))
+
+    def _cases(self) -> Sequence[Case]:
+        if "cases" not in self._memo:  # the cases are deterministic: build them once
+            self._memo["cases"] = self.cases() if callable(self.cases) else self.cases
+        return self._memo["cases"]
+
+    def _expected(self, index: int, case: Case) -> Any:
+        key = ("expected", index)
+        if key not in self._memo:
+            self._memo[key] = self._outcome(self.reference(*copy.deepcopy(case.args)), case.args)
+        return self._memo[key]
+
+    def _mistake_outcome(self, index: int, mistake: Mistake, case: Case) -> Any:
+        key = ("mistake", index, id(mistake))
+        if key not in self._memo:
+            try:
+                self._memo[key] = (True, self._outcome(mistake.answer(*copy.deepcopy(case.args)),
+                                                       case.args))
+            except Exception:  # a mistake that cannot even run matches nothing
+                self._memo[key] = (False, None)
+        return self._memo[key]
+
+    def _matches(self, got_outcome: Any, mistake: Mistake, index: int, case: Case) -> bool:
+        ran, wrong = self._mistake_outcome(index, mistake, case)
+        return ran and self._same(got_outcome, wrong)
 
     def shape_hint(self, got: Any, expected: Any) -> str | None:
         """The `shape` hint when a tensor answer has the wrong shape, else None."""
+        got, expected = plain(got), plain(expected)
         if (self.shape and isinstance(expected, torch.Tensor) and isinstance(got, torch.Tensor)
                 and got.shape != expected.shape):
             return self.shape
         return None
 
-    def _outcome(self, answer: Any, args: tuple) -> Any:
-        return answer if self.outcome is None else self.outcome(answer, *copy.deepcopy(args))
-
-    def __call__(self, fn: Callable) -> CheckResult:
+    def __call__(self, fn: Any) -> CheckResult:
         with kept_rng():  # building cases and running answers never moves the caller's stream
-            return self._check(fn)
+            try:
+                return self._check(fn)
+            except Exception as err:  # the checker itself must never stop "Run all"
+                return CheckResult(self.name, False, "this answer could not be checked "
+                                   f"({type(err).__name__}: {err}); return "
+                                   "what the exercise asks for.")
 
-    def _check(self, fn: Callable) -> CheckResult:
-        cases = self.cases() if callable(self.cases) else self.cases
-        for case in cases:
+    def _check(self, fn: Any) -> CheckResult:
+        for index, case in enumerate(self._cases()):
             got, failure = call(self.name, fn, *case.args)
             if failure is not None:
                 return failure
-            problem = self.validate(got, *case.args) if self.validate else None
+            problem = _safely(self.validate, got, *case.args) if self.validate else None
             if problem:
                 return CheckResult(self.name, False, f"{case.label}: {problem}")
             try:
@@ -170,25 +212,51 @@ class Exercise:
             except Exception as err:
                 return CheckResult(self.name, False, f"{case.label}: your answer could not be "
                                                      f"used ({type(err).__name__}: {err}).")
-            expected = self._outcome(self.reference(*copy.deepcopy(case.args)), case.args)
-            if self.compare(got_outcome, expected):
-                continue
-            hint = next((m.hint for m in self.mistakes if self._matches(got_outcome, m, case)),
-                        self.shape_hint(got_outcome, expected) or self.hint)
-            return CheckResult(self.name, False, f"{case.label}: got {self.show(got_outcome)}, "
-                                                 f"expected {self.show(expected)}. Hint: {hint}")
+            expected = self._expected(index, case)
+            if not self._same(got_outcome, expected):
+                return self._failure(index, case, got_outcome, expected)
         return CheckResult(self.name, True, self.passed)
 
+    def _failure(self, index: int, case: Case, got: Any, expected: Any) -> CheckResult:
+        fingerprint = (case.label, _safely(lambda: repr(plain(got))[:2000], default=""))
+        attempt = len(self.tried - {fingerprint})
+        self.tried.add(fingerprint)
+        mistake = next((m for m in self.mistakes if self._matches(got, m, index, case)), None)
+        if mistake is not None:
+            hint = mistake.hint
+        else:
+            hint = self.shape_hint(got, expected) or self.hints[min(attempt, len(self.hints) - 1)]
+        shown = _safely(self.show, got, default=None) or answer_text(got)
+        off = difference(got, expected)
+        message = f"{case.label}: you gave {shown}" + (
+            "" if off == "your answer differs" else f": {off}") + f". Hint: {hint}"
+        if self.reveal and attempt >= 1:
+            message += f" (the right answer here: {_safely(self.show, expected) or '?'})"
+        return CheckResult(self.name, False, message)
 
-def yours_or(fn: Callable, check: Callable[[Callable], CheckResult], reference: Callable):
-    """`fn` when `check(fn)` passes, else the course's `reference` (saying so in one line).
 
-    Cells after an exercise that reuse the student's function keep running in a student copy
-    whose exercise is not solved yet.
+def yours_or(answer: Any, check: Callable[[Any], CheckResult],
+             reference: Callable[..., Any] | None = None) -> Any:
+    """The student's `answer` once `check(answer)` passes, else the course's `reference` (saying
+    so in one line); `reference` defaults to the checker's.
+
+    Cells after an exercise reuse the student's function through this: in a student copy whose
+    exercise is not solved yet they keep running, and an answer that passed in another form
+    (NumPy, a list, another dtype) reaches them in the reference's form (`answers.conform`).
+    A function gives a function, a value (an exercise without arguments) a value.
     """
-    result = check(fn)
-    if result:
-        return fn
-    print(f"{result.name}: [{result.mark}] using the course's reference until your exercise "
-          "passes")
-    return reference
+    reference = check.reference if reference is None else reference
+    result = check(answer)
+    is_value = answer is not None and not callable(answer)
+    if not result:
+        print(f"{result.name}: [{result.mark}] using the course's reference until your exercise "
+              "passes")
+        return reference() if is_value and callable(reference) else reference
+    if is_value:
+        return conform(answer, reference() if callable(reference) else reference)
+
+    @functools.wraps(answer)
+    def conformed(*args, **kwargs):
+        return conform(answer(*args, **kwargs), reference(*args, **kwargs))
+
+    return conformed
