@@ -201,8 +201,8 @@ receptive_field_by_hand = Exercise(
     hints=("write R and S after every layer of the printed network, from the input on.",
            "a layer adds (k' - 1) * S to R, with k' = d * (k - 1) + 1 and S the jump before "
            "it; then S is multiplied by its stride. ReLUs and 1x1 convolutions add nothing.",
-           "conv 3x3: R 3; conv 3x3 stride 2: R 5, S 2; pool 2x2: R 7, S 4; dilated conv: "
-           "R 7 + 2 * 2 * 4; the 1x1 conv adds 0."),
+           "conv 3x3: R 3; conv 3x3 stride 2: R 5, S 2; pool 2x2: R 7, S 4; now the dilated "
+           "conv, whose kernel covers d * (k - 1) + 1 pixels at a jump of 4; the 1x1 conv adds 0."),
     passed="right: the engine agrees.")
 
 

@@ -227,7 +227,8 @@ class Exercise:
         else:
             hint = self.shape_hint(got, expected) or self.hints[min(attempt, len(self.hints) - 1)]
         shown = _safely(self.show, got, default=None) or answer_text(got)
-        off = difference(got, expected)
+        # a custom `show` describes a designed answer's behaviour; a diff of it would be noise
+        off = difference(got, expected) if self.show is answer_text else "your answer differs"
         message = f"{case.label}: you gave {shown}" + (
             "" if off == "your answer differs" else f": {off}") + f". Hint: {hint}"
         if self.reveal and attempt >= 1:
