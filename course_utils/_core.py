@@ -43,6 +43,18 @@ def check_int(value: object, name: str, low: int = 0) -> int:
     return int(value)
 
 
+def int_pair(value: object, name: str) -> tuple[int, int]:
+    """An int or a pair of ints as a (rows, cols) pair; else raise ValueError "`name` must be
+    an int or a pair of ints; got <value>"."""
+    def whole(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    pair = (value, value) if whole(value) else tuple(value) if hasattr(value, "__iter__") else ()
+    if len(pair) != 2 or not all(whole(v) for v in pair):
+        raise ValueError(f"{name} must be an int or a pair of ints; got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
 def check_module(model: object, name: str = "model") -> torch.nn.Module:
     """Return `model` if it is a `torch.nn.Module`; else raise TypeError naming it."""
     if not isinstance(model, nn.Module):

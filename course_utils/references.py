@@ -8,7 +8,7 @@ FCN_VOC2011_VAL = {32: (89.1, 73.3, 59.4, 81.4), 16: (90.0, 75.7, 62.4, 83.0),
 (pixel accuracy, mean accuracy, mean IU, frequency-weighted IU) in %."""
 
 NIN_CIFAR10_TEST_ERROR = {"fc": 11.59, "fc_dropout": 10.88, "gap": 10.41}
-"""Network in Network (Lin, Chen, Yan, ICLR 2014), Table 4: CIFAR-10 test error (%) of the same
+"""Network in Network (Lin, Chen, Yan, ICLR 2014), Table 5: CIFAR-10 test error (%) of the same
 mlpconv body with an FC head, an FC head with dropout, and global average pooling."""
 
 FCN8S_DIGITS_MEAN_IU = 0.646

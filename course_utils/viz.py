@@ -8,8 +8,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._core import to_numpy
-from ._raster import stretch
+from ._core import int_pair, to_numpy
 from .data.labels import CANVAS_CLASSES
 
 
@@ -207,12 +206,42 @@ def show_predictions(images, truth, predictions: Mapping[str, object],
     return fig
 
 
-def heatmap_overlay(image, heatmap, threshold: float | None = None, alpha: float = 0.6,
-                    cmap: str = "inferno") -> np.ndarray:
-    """An (H, W) image with a coarse (h, w) heatmap in [0, 1] stretched over it.
+def heatmap_cells(image_size: tuple[int, int], grid_size: tuple[int, int], *, stride, rf,
+                  offset=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which heatmap cell each pixel shows: the cell whose unit's receptive field is centred
+    nearest to it, within half a stride.
 
-    Each heatmap cell covers an equal block of the image (nearest-neighbour upsampling). With a
-    threshold, cells at or above it are outlined in cyan. Returns (H, W, 3) floats in [0, 1].
+    Unit (i, j) of a grid of `grid_size` = (h, w) sees the rf x rf square with top-left corner
+    offset + (i, j) * stride, so it is drawn as the stride x stride block around that square's
+    centre. stride, rf, offset: ints or (rows, cols) pairs, as in
+    `dense_prediction.paint_receptive_fields` (from a receptive-field table: `unit.stride`,
+    `unit.size`, `unit.box(0, 0)[:2]`). Returns (rows, cols, covered): (H, W) int cell indices
+    and the (H, W) bool mask of the pixels some cell covers.
+    """
+    strides, sizes = int_pair(stride, "stride"), int_pair(rf, "rf")
+    offsets = int_pair(offset, "offset")
+    if min(strides) < 1 or min(sizes) < 1:
+        raise ValueError(f"stride and rf must be >= 1; got stride={stride}, rf={rf}")
+    index, inside = [], []
+    for n_pixels, n_cells, s, r, o in zip(image_size, grid_size, strides, sizes, offsets):
+        first_centre = o + (r - 1) / 2
+        cell = np.floor((np.arange(n_pixels) - first_centre) / s + 0.5).astype(np.int64)
+        inside.append((cell >= 0) & (cell < n_cells))
+        index.append(np.clip(cell, 0, n_cells - 1))
+    rows, cols = np.meshgrid(index[0], index[1], indexing="ij")
+    return rows, cols, inside[0][:, None] & inside[1][None, :]
+
+
+def heatmap_overlay(image, heatmap, threshold: float | None = None, alpha: float = 0.6,
+                    cmap: str = "inferno", *, stride=None, rf=None, offset=None) -> np.ndarray:
+    """An (H, W) or (H, W, 3) image with a heatmap in [0, 1] drawn where its units look.
+
+    heatmap: (h, w). If it has the image's size, pixel (y, x) gets heatmap[y, x]. A coarser
+    heatmap needs its units' receptive-field geometry — stride, rf (size) and offset (top-left
+    corner of unit (0, 0)'s field), ints or (rows, cols) pairs — and each cell is drawn as the
+    stride x stride block around its receptive field's centre (`heatmap_cells`); pixels that no
+    cell covers keep the plain image. With a threshold, the cells at or above it are outlined
+    in cyan. Returns (H, W, 3) floats in [0, 1].
     """
     img = _as_hw_or_hwc("image", to_numpy(image, "image"))
     heat = to_numpy(heatmap, "heatmap").astype(np.float64)
@@ -220,13 +249,25 @@ def heatmap_overlay(image, heatmap, threshold: float | None = None, alpha: float
         raise ValueError(f"heatmap must have shape (h, w); got {tuple(heat.shape)}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be in [0, 1]; got {alpha}")
-    big = np.clip(stretch(heat, *img.shape[:2]), 0.0, 1.0)
+    size = img.shape[:2]
+    if stride is None:
+        if heat.shape != size:
+            raise ValueError(
+                f"heatmap {tuple(heat.shape)} is coarser than the image {tuple(size)}: pass "
+                "stride=, rf= and offset= of its units' receptive field (e.g. unit.stride, "
+                "unit.size, unit.box(0, 0)[:2] of receptive_field.receptive_fields(model, "
+                "input_size).final), so that each cell is drawn where its unit looks")
+        stride, rf, offset = 1, 1, 0
+    rows, cols, covered = heatmap_cells(size, heat.shape, stride=stride,
+                                        rf=stride if rf is None else rf,
+                                        offset=0 if offset is None else offset)
+    big = np.clip(heat[rows, cols], 0.0, 1.0)
     rgb = np.repeat(img[..., None], 3, -1) if img.ndim == 2 else img
     rgb = np.clip(rgb, 0.0, 1.0)
-    out = (1 - alpha) * rgb + alpha * plt.get_cmap(cmap)(big)[..., :3]
+    blended = (1 - alpha) * rgb + alpha * plt.get_cmap(cmap)(big)[..., :3]
+    out = np.where(covered[..., None], blended, rgb)
     if threshold is not None:
-        on = big >= threshold
-        inner = np.roll(on, 1, 0) & np.roll(on, -1, 0) & np.roll(on, 1, 1) & np.roll(on, -1, 1)
-        edge = on & ~inner
-        out[edge] = (0.0, 1.0, 1.0)
+        on = np.pad(covered & (big >= threshold), 1)
+        inner = on[:-2, 1:-1] & on[2:, 1:-1] & on[1:-1, :-2] & on[1:-1, 2:]
+        out[on[1:-1, 1:-1] & ~inner] = (0.0, 1.0, 1.0)
     return out

@@ -139,3 +139,22 @@ def test_layer_labels_say_what_a_layer_is_and_the_legend_what_the_panel_shows(ex
     fmap = explorer.view.feature_map
     assert f"{fmap.min():.3g}" in legend and f"{fmap.max():.3g}" in legend
     assert "linear-gradient" in legend  # the colour bar
+
+
+def test_normalise_feeds_the_named_network_a_normalised_image():
+    image = np.full((16, 16, 3), 0.5)
+    net = nn.Sequential(nn.Conv2d(3, 1, 1, bias=False))
+    with torch.no_grad():
+        net[0].weight.fill_(1.0)
+    plain = rx.ReceptiveFieldExplorer({"n": net}, image, erf_inputs=1)
+    mean, std = (0.5, 0.25, 0.0), (1.0, 0.5, 0.25)
+    normed = rx.ReceptiveFieldExplorer({"n": net}, image, erf_inputs=1,
+                                       normalise={"n": (mean, std)})
+    expected = sum((0.5 - m) / s for m, s in zip(mean, std))  # 0 + 0.5 + 2
+    assert torch.allclose(plain._acts["n"]["0"], torch.full((1, 1, 16, 16), 1.5))
+    assert torch.allclose(normed._acts["n"]["0"], torch.full((1, 1, 16, 16), expected))
+    assert np.array_equal(normed.image, plain.image)  # the photo shown is untouched
+    with pytest.raises(ValueError, match=r"normalise\['n'\] must hold 3 means and 3 stds"):
+        rx.ReceptiveFieldExplorer({"n": net}, image, normalise={"n": ((0.5,), (1.0,))})
+    with pytest.raises(ValueError, match=r"normalise names networks that are not given: \['m'\]"):
+        rx.ReceptiveFieldExplorer({"n": net}, image, normalise={"m": (mean, std)})

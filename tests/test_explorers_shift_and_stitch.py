@@ -48,10 +48,29 @@ def test_render_marks_what_the_pass_reads_and_fills():
     assert frame[0, 0].sum() == 0 and frame[view.read[0] + 1, view.read[1] + 1, 2] > 0  # blue tint
     right = frame[:, 45:]
     offset = 16
-    unfilled = np.argwhere(~view.filled)[0] + offset
-    assert right[tuple(unfilled)].max() < 40  # dark: no pass has filled it yet
+    unfilled = np.argwhere(~view.filled)[0]
+    held = np.argwhere(view.filled & view.landed)[0]
+    lit = right[tuple(np.argwhere(view.filled & ~view.landed)[0] + offset)]
+    dim = right[tuple(unfilled + offset)]
+    assert np.allclose(dim, se.HELD_BRIGHTNESS * lit.astype(float), atol=2)  # held value, dimmed
+    assert held.size  # some position of this pass lands
     with pytest.raises(ValueError, match=r"dense must have shape \(9, 13\)"):
         se.render_shift_and_stitch(np.zeros((40, 44)), np.zeros((3, 3)), view)
+
+
+def test_positions_not_yet_filled_show_the_nearest_filled_value_of_their_block():
+    view = se.shift_and_stitch_view((45, 50), stride=4, window=32, dy=0, dx=1)  # 2 passes done
+    rows, cols = view.source
+    assert view.filled[rows, cols].all()  # every position shows a filled one
+    assert (abs(rows - np.arange(14)[:, None]) < 4).all() and (abs(cols - np.arange(19)) < 4).all()
+    filled = np.argwhere(view.filled)
+    assert (rows[view.filled] == filled[:, 0]).all() and (cols[view.filled] == filled[:, 1]).all()
+    assert (rows[2, 3], cols[2, 3]) == (0, 1)  # offset (2, 3): nearest filled offset is (0, 1)
+    assert (rows[1, 0], cols[1, 0]) == (0, 0)
+    first = se.shift_and_stitch_view((45, 50), stride=4, window=32)
+    dense = np.arange(14 * 19, dtype=float).reshape(14, 19) / (14 * 19)
+    coarse = dense[first.source[0], first.source[1]]
+    assert (coarse == np.repeat(np.repeat(dense[::4, ::4], 4, 0), 4, 1)[:14, :19]).all()
 
 
 def test_bad_shifts_and_sizes():
@@ -66,7 +85,9 @@ def test_bad_shifts_and_sizes():
 @pytest.mark.widgets
 def test_widget_redraws_when_a_slider_moves():
     image = torch.rand(40, 48, generator=torch.Generator().manual_seed(0))  # a tensor works too
-    explorer = se.ShiftAndStitchExplorer(image, np.zeros((9, 17)), stride=4, window=32)
+    explorer = se.ShiftAndStitchExplorer(image, np.zeros((9, 17)), stride=4, window=32,
+                                         label="P(digit 7)")
+    assert "P(digit 7), stitched from the passes so far" in explorer.legend.value
     before = explorer.picture.value
     explorer.dx.value = 2
     assert explorer.picture.value != before and explorer.view.dx == 2

@@ -1,3 +1,4 @@
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -70,23 +71,59 @@ def test_bad_inputs():
         viz.show_images(torch.rand(2, 8, 8), ncols=0)
 
 
-def test_heatmap_overlay_stretches_cells_and_outlines_the_threshold():
-    image = np.zeros((8, 8))
-    heat = np.array([[0.0, 1.0], [0.2, 0.4]])
-    out = viz.heatmap_overlay(image, heat, alpha=1.0)
-    assert out.shape == (8, 8, 3)
-    assert np.allclose(out[0, 0], out[3, 3]) and not np.allclose(out[0, 0], out[0, 4])
-    outlined = viz.heatmap_overlay(image, heat, threshold=0.9, alpha=1.0)
-    assert np.allclose(outlined[0, 4], (0, 1, 1)) and np.allclose(outlined[0, 0], out[0, 0])
-    assert not np.allclose(outlined[2, 6], (0, 1, 1))  # inside the hot cell, not its edge
+HOT = np.array(plt.get_cmap("inferno")(1.0)[:3])
+
+
+def lit_pixels(stride, rf, offset, image_size, grid_size, cell):
+    """The pixels that show a heatmap whose only non-zero value is at `cell`."""
+    heat = np.zeros(grid_size)
+    heat[cell] = 1.0
+    out = viz.heatmap_overlay(np.full(image_size, 0.5), heat, alpha=1.0, stride=stride, rf=rf,
+                              offset=offset)
+    return np.argwhere(np.isclose(out, HOT).all(-1))
+
+
+@pytest.mark.parametrize("stride, rf, offset, image_size, grid_size, cell, rows, cols", [
+    # the LeNet-5 FCN of notebook 03 on a 128x160 canvas: unit (3, 5) sees rows 12-43, cols 20-51
+    (4, 32, 0, (128, 160), (25, 33), (3, 5), range(26, 30), range(34, 38)),
+    # a padded stride-8 net: unit (2, 6) sees rows 13-32, cols 45-64 (centre 22.5, 54.5)
+    (8, 20, -3, (64, 72), (8, 9), (2, 6), range(19, 27), range(51, 59)),
+])
+def test_heatmap_overlay_draws_a_cell_around_its_receptive_field_centre(
+        stride, rf, offset, image_size, grid_size, cell, rows, cols):
+    lit = lit_pixels(stride, rf, offset, image_size, grid_size, cell)
+    assert {tuple(p) for p in lit} == {(r, c) for r in rows for c in cols}
+    centre = [offset + cell[k] * stride + (rf - 1) / 2 for k in (0, 1)]
+    assert np.allclose(lit.mean(0), centre)  # the block is centred on the receptive field
+
+
+def test_heatmap_overlay_leaves_uncovered_pixels_and_outlines_the_threshold():
+    heat = np.zeros((25, 33))
+    heat[0, 0] = 1.0
+    out = viz.heatmap_overlay(np.full((128, 160), 0.5), heat, threshold=0.9, alpha=1.0,
+                              stride=4, rf=32)
+    assert np.allclose(out[:14], 0.5) and np.allclose(out[:, :14], 0.5)  # before the 1st centre
+    assert np.allclose(out[114:], 0.5)  # after the last cell's block (rows 110-113)
+    assert np.allclose(out[14, 14], (0, 1, 1)) and np.isclose(out[15, 15], HOT).all()
+    same = viz.heatmap_overlay(np.zeros((8, 8)), np.eye(8), alpha=1.0)  # full size: as is
+    assert np.isclose(same[3, 3], HOT).all() and not np.isclose(same[3, 4], HOT).all()
+    pairs = viz.heatmap_overlay(np.zeros((16, 24)), np.eye(2, 3), alpha=1.0, stride=(8, 8),
+                                rf=(8, 8), offset=(0, 0))
+    assert np.isclose(pairs[:8, :8], HOT).all() and np.isclose(pairs[8:, 8:16], HOT).all()
 
 
 def test_heatmap_overlay_bad_input():
     with pytest.raises(ValueError, match=r"heatmap must have shape \(h, w\)"):
         viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((2, 2, 2)))
     with pytest.raises(ValueError, match="alpha must be in"):
-        viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((2, 2)), alpha=-1)
-
+        viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((8, 8)), alpha=-1)
+    with pytest.raises(ValueError, match=r"heatmap \(2, 2\) is coarser than the image "
+                                         r"\(8, 8\): pass stride=, rf= and offset="):
+        viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="stride must be an int or a pair of ints; got 2.5"):
+        viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((2, 2)), stride=2.5, rf=4)
+    with pytest.raises(ValueError, match="stride and rf must be >= 1"):
+        viz.heatmap_overlay(np.zeros((8, 8)), np.zeros((2, 2)), stride=0, rf=4)
 
 
 def test_show_predictions_one_row_per_image_truth_then_each_prediction():

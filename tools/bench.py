@@ -117,14 +117,15 @@ def bench_explorers(record: Record) -> None:
 
     rng = np.random.default_rng(0)
     canvas = rng.random((128, 160))
-    stitch = explorers.ShiftAndStitchExplorer(canvas, rng.random((97, 129)), stride=4, window=32)
+    stitch = explorers.ShiftAndStitchExplorer(canvas, rng.random((97, 129)), stride=4, window=32,
+                                             label="random values")
     record_step(record, "shift-and-stitch explorer slider step (128x160 canvas)",
                 step_time(stitch.dx, range(4)))
 
     logits = rng.standard_normal((11, 25, 33))  # a 32-px, stride-4 FCN's grid on 128x160
     probabilities = np.exp(logits) / np.exp(logits).sum(axis=0)
     names = [str(d) for d in range(10)] + ["background"]
-    heatmap = explorers.HeatmapExplorer(canvas, probabilities, names)
+    heatmap = explorers.HeatmapExplorer(canvas, probabilities, names, stride=4, rf=32)
     record_step(record, "heatmap explorer, class change (128x160, 11x25x33)",
                 step_time(heatmap.klass, range(11)))
     record_step(record, "heatmap explorer, threshold step",

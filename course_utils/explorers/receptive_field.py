@@ -151,11 +151,14 @@ class ReceptiveFieldExplorer(Explorer):
     """Dropdowns for network and layer, sliders for the unit, a checkbox for the effective RF.
 
     networks: {name: model}; image: (H, W) or (H, W, 3) in [0, 1], shown and fed to every
-    network (grey for one-channel nets). Layers with a spatial output are offered. The
-    networks are measured in eval mode and keep their own mode.
+    network (grey for one-channel nets). normalise: {name: (mean, std)}, per-channel
+    sequences, for networks whose weights expect normalised inputs (ImageNet's for pretrained
+    VGG16): they get (image - mean) / std, the photo shown stays as it is. Layers with a
+    spatial output are offered. The networks are measured in eval mode and keep their own mode.
     """
 
-    def __init__(self, networks: dict[str, nn.Module], image: np.ndarray, erf_inputs: int = 4):
+    def __init__(self, networks: dict[str, nn.Module], image: np.ndarray, erf_inputs: int = 4,
+                 normalise: dict[str, tuple] | None = None):
         import ipywidgets as widgets
 
         if not networks:
@@ -163,13 +166,25 @@ class ReceptiveFieldExplorer(Explorer):
         self.image = _as_rgb(image)
         self.erf_inputs = erf_inputs
         self._nets, self._tables, self._acts, self._erf = {}, {}, {}, {}
+        normalise = dict(normalise or {})
+        unknown = set(normalise) - set(networks)
+        if unknown:
+            raise ValueError(f"normalise names networks that are not given: {sorted(unknown)}")
         h, w = self.image.shape[:2]
         for name, model in networks.items():
             channels = _in_channels(model)
             self._nets[name] = model
             self._tables[name] = rf.receptive_fields(model, (channels, h, w))
+            x = image_tensor(self.image, channels)
+            if name in normalise:
+                mean, std = (torch.as_tensor(v, dtype=x.dtype).reshape(-1, 1, 1)
+                             for v in normalise[name])
+                if mean.numel() != channels or std.numel() != channels:
+                    raise ValueError(f"normalise[{name!r}] must hold {channels} means and "
+                                     f"{channels} stds; got {mean.numel()} and {std.numel()}")
+                x = (x - mean) / std
             with torch.no_grad():
-                self._acts[name] = layer_outputs(model, image_tensor(self.image, channels))
+                self._acts[name] = layer_outputs(model, x)
         self._busy = False
 
         first = next(iter(networks))

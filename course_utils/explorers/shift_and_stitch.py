@@ -15,7 +15,7 @@ import numpy as np
 
 from .._core import check_int, to_numpy
 from .._raster import colormap, normalised
-from ._base import Explorer, to_uint8, upscale
+from ._base import Explorer, colour_bar, to_uint8, upscale
 
 READ_RGB = np.array([66, 133, 244]) / 255  # pixels this pass reads
 CENTRE_RGB = np.array([230, 57, 70]) / 255  # its window centres
@@ -36,6 +36,9 @@ class ShiftAndStitchView:
     centres: list[tuple[int, int]]  # input pixels at its windows' centres (top-left + window // 2)
     landed: np.ndarray  # (H - window + 1, W - window + 1) bool: dense positions this pass fills
     filled: np.ndarray  # same shape: positions filled by the passes up to this one, in order
+    source: np.ndarray  # (2, H - window + 1, W - window + 1) int: the filled position whose
+    # value each dense position shows so far (itself once filled, else the nearest filled one
+    # of its f x f block)
 
     @property
     def order(self) -> int:
@@ -78,14 +81,35 @@ def shift_and_stitch_view(image_size: tuple[int, int], *, stride: int, window: i
         return out
 
     return ShiftAndStitchView(dy, dx, f, window, (height, width), (rows, cols), read, centres,
-                      mask(dy, dx, False), mask(dy, dx, True))
+                              mask(dy, dx, False), mask(dy, dx, True),
+                              _held_source(dense, f, dy * f + dx))
+
+
+def _held_source(dense: tuple[int, int], f: int, last_pass: int) -> np.ndarray:
+    """(2, h, w): for every dense position, the position filled by passes 0..last_pass (row
+    by row) nearest to it within its f x f block (rows dy, columns dx of the block)."""
+    done = np.array([(k // f, k % f) for k in range(last_pass + 1)])  # filled (dy, dx) offsets
+    a, b = np.meshgrid(np.arange(f), np.arange(f), indexing="ij")
+    distance = (done[:, 0, None, None] - a) ** 2 + (done[:, 1, None, None] - b) ** 2
+    nearest = done[distance.argmin(0)]  # (f, f, 2): the filled offset nearest each offset
+    rows, cols = np.meshgrid(np.arange(dense[0]), np.arange(dense[1]), indexing="ij")
+    pick = nearest[rows % f, cols % f]
+    src_rows, src_cols = rows - rows % f + pick[..., 0], cols - cols % f + pick[..., 1]
+    src_rows = np.where(src_rows >= dense[0], src_rows - f, src_rows)  # a cut-off last block
+    src_cols = np.where(src_cols >= dense[1], src_cols - f, src_cols)
+    return np.stack([src_rows, src_cols])
+
+
+HELD_BRIGHTNESS = 0.45  # positions not filled yet show their nearest filled value, dimmed
 
 
 def render_shift_and_stitch(image: np.ndarray, dense: np.ndarray, view: ShiftAndStitchView,
                             scale: int = 3, gap: int = 12) -> np.ndarray:
     """(rows, cols, 3) uint8: left the input with the pixels this pass reads tinted and its window
-    centres marked; right the dense map (e.g. a class probability), dark where no pass has filled
-    it yet, this pass's positions marked."""
+    centres marked; right the dense map (e.g. a class probability) as far as the passes so far
+    have filled it: filled positions in full colour, the others showing the nearest filled value
+    of their f x f block dimmed (so the first pass shows the coarse map in blocks, and every pass
+    sharpens it), this pass's positions tinted red."""
     img = to_numpy(image, "image").astype(np.float64)
     if img.shape != view.image_size:
         raise ValueError(f"image must have shape {view.image_size}; got {img.shape}")
@@ -99,9 +123,9 @@ def render_shift_and_stitch(image: np.ndarray, dense: np.ndarray, view: ShiftAnd
     left[block] = 0.55 * left[block] + 0.45 * READ_RGB
     for r, c in view.centres:
         left[r, c] = CENTRE_RGB
-    shown = colormap(dense, "viridis")
-    shown = np.where(view.filled[..., None], shown, 0.12)
-    shown[view.landed] = 0.35 * shown[view.landed] + 0.65 * NEW_RGB
+    shown = colormap(dense[view.source[0], view.source[1]], "viridis")
+    shown = np.where(view.filled[..., None], shown, HELD_BRIGHTNESS * shown)
+    shown[view.landed] = 0.7 * shown[view.landed] + 0.3 * NEW_RGB
     offset = view.window // 2  # dense position (r, c) is the window centred on (r, c) + offset
     right_panel = np.full((*view.image_size, 3), 1.0)
     right_panel[offset:offset + dense.shape[0], offset:offset + dense.shape[1]] = shown
@@ -110,9 +134,12 @@ def render_shift_and_stitch(image: np.ndarray, dense: np.ndarray, view: ShiftAnd
     return upscale(to_uint8(frame), scale)
 
 
-LEGEND = ("<b>left</b>: the input; blue: the pixels this pass reads, red dots: its windows' "
-          "centres · <b>right</b>: the dense map (viridis, 0 to 1), dark where no pass has "
-          "filled it yet; red: the positions this pass fills")
+def legend(label: str) -> str:
+    """The explorer's legend for a dense map of `label` (e.g. "P(digit 3)")."""
+    return ("<b>left</b>: the input; blue: the pixels this pass reads, red dots: its windows' "
+            f"centres · <b>right</b>: {label}, stitched from the passes so far "
+            f"({colour_bar(0, 1)}); bright: filled, dim: not yet filled (it shows the nearest "
+            "filled value of its f×f block); red tint: the positions this pass fills")
 
 
 class ShiftAndStitchExplorer(Explorer):
@@ -121,10 +148,10 @@ class ShiftAndStitchExplorer(Explorer):
 
     image: (H, W) input; dense: (H - window + 1, W - window + 1) values in [0, 1] (e.g. the
     stitched probability of one class); stride: the FCN's total stride f; window: its receptive
-    field.
+    field; label: what `dense` is, named in the legend (e.g. "P(digit 3)").
     """
 
-    def __init__(self, image, dense, *, stride: int, window: int, scale: int = 3):
+    def __init__(self, image, dense, *, stride: int, window: int, label: str, scale: int = 3):
         import ipywidgets as widgets
 
         self.image, self.dense = to_numpy(image, "image"), to_numpy(dense, "dense")
@@ -132,7 +159,7 @@ class ShiftAndStitchExplorer(Explorer):
         shift_and_stitch_view(self.image.shape, stride=stride, window=window)  # checks the sizes
         self.dy = widgets.IntSlider(0, 0, stride - 1, description="shift dy")
         self.dx = widgets.IntSlider(0, 0, stride - 1, description="shift dx")
-        self._layout([widgets.HBox([self.dy, self.dx])], (self.dy, self.dx), legend=LEGEND)
+        self._layout([widgets.HBox([self.dy, self.dx])], (self.dy, self.dx), legend=legend(label))
         self.redraw()
 
     def redraw(self) -> None:
