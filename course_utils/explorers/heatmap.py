@@ -40,11 +40,6 @@ class GridGeometry:
         left = self.offset[1] + col * self.stride[1]
         return top, left, top + self.rf[0] - 1, left + self.rf[1] - 1
 
-    def centre(self, row: int, col: int) -> tuple[float, float]:
-        """The centre of unit (row, col)'s receptive field, in (fractional) pixels."""
-        top, left, bottom, right = self.box(row, col)
-        return (top + bottom) / 2, (left + right) / 2
-
 
 @dataclass
 class HeatmapView:
