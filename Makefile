@@ -84,8 +84,10 @@ test-widgets7: setup $(IPYW7)/.stamp
 	EXPECT_IPYWIDGETS=7.7.1 PYTHONPATH=$(abspath $(IPYW7)) $(PY) -m pytest -m widgets -p no:cacheprovider tests $(PYTEST_ARGS)
 
 # COURSE_STRICT=1: every lecture claim (`report.claim`) must hold, whatever the parameters.
+# OFFLINE: a default run that reaches for the network fails (tools/offline_guard/sitecustomize.py).
+OFFLINE := PYTHONPATH=$(abspath tools/offline_guard)
 test-notebooks: setup
-	COURSE_STRICT=1 $(PY) -m pytest --nbval-lax --nbval-current-env notebooks/[0-9][0-9]_*.ipynb $(PYTEST_ARGS)
+	COURSE_STRICT=1 $(OFFLINE) $(PY) -m pytest --nbval-lax --nbval-current-env notebooks/[0-9][0-9]_*.ipynb $(PYTEST_ARGS)
 
 # Re-built only when the pins change. pip first, at Colab's version (it decides how the setup
 # cell's `pip install` resolves).
@@ -124,7 +126,7 @@ test-browser: setup
 test: lint test-python test-widgets7 test-notebooks test-colab $(if $(CHROMIUM),test-browser,)
 
 run: setup
-	COURSE_STRICT=1 $(PY) -m tools.run_notebooks notebooks build/executed --report build/report.md
+	COURSE_STRICT=1 $(OFFLINE) $(PY) -m tools.run_notebooks notebooks build/executed --report build/report.md
 
 site: setup
 	$(PY) -m tools.build_site notebooks build/site --executed build/executed

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 import tracemalloc
 import urllib.error
 
@@ -260,3 +261,73 @@ def test_full_branch_of_each_notebook_runs_on_the_fakes(name, mirror, tmp_path, 
         assert text in shown, (name, text)
     assert "unavailable" not in shown and "cannot download" not in shown
     assert os.environ["COURSE_DATA"] == str(tmp_path / "data")
+
+
+def test_megabytes_reads_like_the_progress_bars():
+    assert downloads.megabytes(553_433_881) == "553 MB"
+    assert downloads.megabytes(11_594_722) == "11.6 MB"
+    assert downloads.megabytes(28_881) == "0.03 MB"
+
+
+DOWNLOADS = {  # what each notebook's FULL mode downloads
+    "01_convolution.ipynb": sum(size for _, size in datasets.MNIST_FILES.values()),
+    "08_global_average_pooling.ipynb": sum(size for _, size in datasets.MNIST_FILES.values()),
+    "02_receptive_fields.ipynb": zoo.VGG16_IMAGENET.size,
+    "03_fully_convolutional.ipynb": zoo.VGG16_IMAGENET.size,
+    "06_skip_connections.ipynb": sum(r.size for r in pets.PETS_ARCHIVES),
+}
+
+
+def _parameters_cell(root, name):
+    cells = nbformat.read(root / "notebooks" / name, as_version=4).cells
+    return next(c.source for c in cells if "parameters" in c.metadata.get("tags", []))
+
+
+def test_every_full_comment_states_its_download_and_the_readmes_agree(root):
+    readme = (root / "README.md").read_text()
+    data_readme = (root / "data" / "README.md").read_text()
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cell = _parameters_cell(root, path.name)
+        if path.name in DOWNLOADS:
+            size = downloads.megabytes(DOWNLOADS[path.name])
+            assert f"downloads {size}" in cell, (path.name, size)
+            assert size in readme and size in data_readme, size
+        else:
+            assert "nothing to download" in cell, path.name
+
+
+def test_the_pets_training_cost_in_06_is_what_its_defaults_compute(root):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from course_utils import fcn, models
+
+    cell = _parameters_cell(root, "06_skip_connections.ipynb")
+    namespace = {}
+    exec(cell, namespace)
+    size, n_train, epochs = (namespace[k] for k in ("PET_SIZE", "PET_TRAIN", "PET_EPOCHS"))
+    model = fcn.SkipFCN(models.digit_vgg(), num_classes=2, stride=8)
+    with FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, 1, size, size)).sum().backward()
+    trainings = 6  # FCN-32s unweighted, 32s, 16s, 8s, 32s with loss sampling, 32s fixed upsampling
+    tflop = counter.get_total_flops() * n_train * epochs * trainings / 1e12
+    stated = float(re.search(r"~(\d+) TFLOP of training", cell).group(1))
+    assert abs(tflop - stated) <= 0.1 * stated, (tflop, stated)
+
+
+def test_the_offline_guard_refuses_the_network_and_keeps_loopback(root, mirror_files):
+    import subprocess
+    import sys
+
+    script = ("import urllib.request, sys\n"
+              "try:\n"
+              "    urllib.request.urlopen('https://download.pytorch.org/models/x', timeout=5)\n"
+              "except RuntimeError as err:\n    print('refused:', err)\n"
+              "print(len(urllib.request.urlopen(sys.argv[1] + 'annotations.tar.gz').read()))\n")
+    guard = {"PYTHONPATH": str(root / "tools" / "offline_guard")}
+    with serve(mirror_files[0]) as url:
+        done = subprocess.run([sys.executable, "-c", script, url], capture_output=True, text=True,
+                              env=os.environ | guard, timeout=60)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stderr
+    assert lines[0].startswith("refused: offline guard") and "download.pytorch.org" in lines[0]
+    assert int(lines[1]) == (mirror_files[0] / "annotations.tar.gz").stat().st_size

@@ -65,8 +65,10 @@ class Remote:
 
 
 def megabytes(size: int) -> str:
-    """'528 MB' for a size in bytes (decimal megabytes, as browsers and pip show them)."""
-    return f"{size / 1e6:,.0f} MB" if size >= 1e6 else f"{size / 1e6:.2f} MB"
+    """A size in bytes in decimal megabytes, as the progress bars show it: '553 MB', '11.6 MB',
+    '0.03 MB'."""
+    mb = size / 1e6
+    return f"{mb:,.0f} MB" if mb >= 100 else f"{mb:.1f} MB" if mb >= 1 else f"{mb:.2f} MB"
 
 
 def mirror() -> str | None:
