@@ -172,7 +172,7 @@ def test_pets_download_extract_verify_load(mirror, mirror_files, tmp_path):
     names, breeds = data.pets.pets_listing(folder, "trainval")
     assert names == listed["trainval"] and list(breeds) == sorted(breeds)  # grouped by breed
     covered = set(breeds[data.breed_balanced_subset(breeds, 16, seed=0)])
-    assert len(covered) == len(BREEDS)  # the first 16 would have been 5 breeds
+    assert len(covered) == len(BREEDS)  # the first 16 lines hold 6 breeds (3 photos each)
 
 
 def test_a_half_extracted_pets_folder_names_the_folder_to_delete(mirror, tmp_path):
