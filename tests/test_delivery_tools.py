@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tools import reference
 from tools.notebook_rules import ROOT
 from tools.run_notebooks import format_report
 
@@ -91,19 +92,41 @@ def test_student_copy_runs_through_unsolved(tmp_path):
 
 
 def test_report_puts_a_compared_run_beside_this_one():
-    gpu = [{"notebook": "06_skip_connections.ipynb", "seconds": 12.5, "status": "ok",
-            "figures": [{"name": "mean IU FCN-8s", "value": 0.65, "unit": ""},
-                        {"name": "only here", "value": 3, "unit": "s"}]}]
+    gpu = [{"notebook": "06_skip_connections.ipynb", "seconds": 12.5, "reference_s": 0.5,
+            "reference_samples_s": [0.45, 0.5, 0.6],
+            "status": "ok", "figures": [{"name": "mean IU FCN-8s", "value": 0.65, "unit": ""},
+                                        {"name": "only here", "value": 3, "unit": "s"}]}]
     cpu = [{"notebook": "06_skip_connections.ipynb", "seconds": 80.0, "status": "ok",
-            "figures": [{"name": "mean IU FCN-8s", "value": 0.666, "unit": ""}]}]
+            "figures": [{"name": "mean IU FCN-8s", "value": 0.666, "unit": ""}]}]  # no reference
     text = format_report(gpu, {"DEVICE": "cuda"}, cpu, "build/executed/timings.json")
     assert "Compared run: build/executed/timings.json" in text
+    assert "this machine: reference workload 0.50 s" in text
+    assert "the median of 3 samples taken before each notebook (0.45-0.60 s)" in text
     row = next(line for line in text.splitlines() if line.startswith("| 06_"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[:5] == ["06_skip_connections.ipynb", "12.5 s", "80.0 s", "120 s", "ok"]
+    budget = f"{reference.NOTEBOOK_BUDGET_RU:.0f} ru"
+    assert cells[:5] == ["06_skip_connections.ipynb", "12.5 s = 25 ru", "80.0 s", budget,
+                         "ok, within budget"]
     assert "mean IU FCN-8s: 0.65 (compared run: 0.666)" in cells[5]
     assert "only here: 3 s" in cells[5] and "only here: 3 s (" not in cells[5]
-    assert "| total | 12.5 s | 80.0 s |" in text
+    assert "| total | 12.5 s = 25 ru | 80.0 s |" in text
     alone = format_report(gpu, {})
     assert "compared run" not in alone
-    assert "| 06_skip_connections.ipynb | 12.5 s | 120 s | ok |" in alone
+    assert f"| 06_skip_connections.ipynb | 12.5 s = 25 ru | {budget} | ok, within budget |" in alone
+
+
+def test_budgets_in_reference_units_follow_the_machine():
+    """120 s on the slow machine is the notebook budget: the same ru on a fast one."""
+    slow_ref = reference.SLOW_REFERENCE_S
+    fast_ref = reference.FAST_REFERENCE_S
+
+    def row(seconds, ref):
+        return [{"notebook": "07_unet.ipynb", "seconds": seconds, "reference_s": ref,
+                 "status": "ok", "figures": []}]
+
+    assert "ok, within budget" in format_report(row(115.0, slow_ref), {})
+    assert "OVER the" in format_report(row(125.0, slow_ref), {})
+    assert "ok, within budget" in format_report(row(115.0 * fast_ref / slow_ref, fast_ref), {})
+    assert "OVER the" in format_report(row(125.0 * fast_ref / slow_ref, fast_ref), {})
+    assert "no reference" in format_report([{"notebook": "07_unet.ipynb", "seconds": 1.0,
+                                             "status": "ok", "figures": []}], {})

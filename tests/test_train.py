@@ -120,3 +120,16 @@ def test_extra_tensors_reach_the_loss():
     assert loss == pytest.approx(float(weighted(logits, y, weights)), rel=1e-5)
     with pytest.raises(ValueError, match="same length; got 20 and 3"):
         train.fit(nn.Linear(2, 2), (x, y, weights[:3]), progress=False)
+
+
+def test_fit_hands_the_model_back_in_the_usual_memory_layout():
+    model = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3), torch.nn.Flatten(),
+                                torch.nn.Linear(64, 2))
+    x, y = torch.rand(8, 2, 6, 6), torch.randint(0, 2, (8,))  # 2 channels: the layouts differ
+    train.fit(model, (x, y), epochs=1, batch_size=4, device="cpu", progress=False)
+    weight = model[0].weight
+    assert weight.is_contiguous() and not weight.is_contiguous(memory_format=torch.channels_last)
+    lazy = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3), torch.nn.Flatten(),
+                               torch.nn.LazyLinear(2))
+    train.fit(lazy, (x, y), epochs=1, batch_size=4, device="cpu", progress=False)  # layout kept
+    assert lazy[2].weight.shape == (2, 64)

@@ -19,7 +19,8 @@ def test_digit_classifier_trains_caches_and_reloads(cache_dir, monkeypatch, smal
     model = zoo.digit_classifier(seed=3, epochs=1, device="cpu", progress=False,
                                  digits=small_digits)
     files = list(cache_dir.glob("*.pt"))
-    assert [f.name for f in files] == [f"lenet5_{zoo.data_tag(small_digits)}_seed3_epochs1.pt"]
+    assert [f.name for f in files] == [
+        f"lenet5_{zoo.data_tag(small_digits)}_seed3_epochs1_r{zoo.RECIPE_VERSION}.pt"]
     assert not model.training
 
     def no_training(*args, **kwargs):
@@ -43,7 +44,7 @@ def test_the_default_data_has_its_own_cache_name(small_digits):
 
 def test_corrupt_cache_is_retrained(cache_dir, capsys, small_digits):
     cache_dir.mkdir(parents=True)
-    name = f"lenet5_{zoo.data_tag(small_digits)}_seed0_epochs1.pt"
+    name = f"lenet5_{zoo.data_tag(small_digits)}_seed0_epochs1_r{zoo.RECIPE_VERSION}.pt"
     (cache_dir / name).write_bytes(b"not a checkpoint")
     model = zoo.digit_classifier(seed=0, epochs=1, device="cpu", progress=False,
                                  digits=small_digits)
@@ -75,7 +76,7 @@ def test_train_lenet5_learns(digits):
 def test_digit_vgg_classifier_is_cached(cache_dir, small_digits):
     model = zoo.digit_vgg_classifier(seed=0, epochs=1, device="cpu", progress=False,
                                      digits=small_digits)
-    name = f"digit_vgg_{zoo.data_tag(small_digits)}_seed0_epochs1.pt"
+    name = f"digit_vgg_{zoo.data_tag(small_digits)}_seed0_epochs1_r{zoo.RECIPE_VERSION}.pt"
     assert (cache_dir / name).is_file()
     again = zoo.digit_vgg_classifier(seed=0, epochs=1, device="cpu", progress=False,
                                      digits=small_digits)
@@ -87,7 +88,8 @@ def test_window_classifier_has_a_no_digit_class_and_is_cached(cache_dir, small_d
 
     model = zoo.window_classifier(seed=0, epochs=1, n_canvases=12, device="cpu",
                                   progress=False, digits=small_digits)
-    name = f"window_lenet5_seed0_epochs1_canvases12_{zoo.data_tag(small_digits)}.pt"
+    name = (f"window_lenet5_seed0_epochs1_canvases12_{zoo.data_tag(small_digits)}"
+            f"_r{zoo.RECIPE_VERSION}.pt")
     assert (cache_dir / name).is_file()
     assert model(torch.zeros(2, 1, 32, 32)).shape == (2, data.WINDOW_CLASSES) and not model.training
     again = zoo.window_classifier(seed=0, epochs=1, n_canvases=12, device="cpu",

@@ -10,7 +10,9 @@ reasonable machine are asserted, i.e. decide the exit status (0 iff all are met)
   2x the FLOP ratio (window FLOPs / FCN FLOPs) -- it saves more than the arithmetic alone, as
   one large convolution runs better than many small batches.
 Absolute throughputs (images/s, canvases/s, GFLOP/s, load and summary times, raw speed-ups)
-depend on the CPU and are only reported (target None).
+depend on the CPU and are only reported (target None). The reference workload
+(tools/reference.py), timed before and after, says how fast this machine was: divide a time by
+it to compare with another machine's figures.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from course_utils import (
     train,
 )
 from course_utils import dense_prediction as dense
+from tools.reference import machine_line, reference_seconds
 
 STEP_TARGET_S = 0.05  # one explorer redraw: "live" while dragging a slider
 Record = Callable[..., None]
@@ -220,6 +223,8 @@ def print_table(rows: list[dict]) -> list[str]:
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else None
     env.seed_everything(0)
+    before = reference_seconds()
+    print(machine_line(before), flush=True)
     digits = data.load_digits()
     rows: list[dict] = []
 
@@ -232,8 +237,13 @@ def main() -> int:
     bench_fcn(record, digits)
 
     missed = print_table(rows)
+    after = reference_seconds()
+    reference_s = (before + after) / 2
+    print(f"{machine_line(reference_s)} (before {before:.2f} s, after {after:.2f} s)")
     meta = {"machine": platform.machine(), "cpus": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version()}
+            "torch": torch.__version__, "python": platform.python_version(),
+            "reference_s": round(reference_s, 3),
+            "reference_samples_s": [round(before, 3), round(after, 3)]}
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"meta": meta, "results": rows}, indent=2))

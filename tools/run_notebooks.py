@@ -3,11 +3,14 @@
 Usage: python -m tools.run_notebooks NOTEBOOK_DIR OUTPUT_DIR [-p NAME VALUE ...]
                                   [--report FILE] [--compare TIMINGS_JSON]
 Each notebook runs from a scratch working directory (they must not depend on it), and its
-executed copy lands in OUTPUT_DIR. Writes OUTPUT_DIR/timings.json and, with --report, a Markdown
-run report: wall time per notebook and the key figures each one recorded with
-`course_utils.report.record`. --compare puts another run's time and figures (its timings.json,
-e.g. the CPU run of `make run` beside the GPU run of `make test-gpu`) next to this run's; a file
-that does not exist is skipped with a note. Exits 1 if any notebook failed.
+executed copy lands in OUTPUT_DIR. First it times the reference workload (tools/reference.py) and
+prints "this machine: reference workload X s"; every time is then also given in reference units
+(ru = seconds / X), which compare across machines, against the budgets in ru (the course's 420 s
+and a notebook's 120 s on the slowest 2-core machine seen). Writes OUTPUT_DIR/timings.json and,
+with --report, a Markdown run report: wall time and ru per notebook and the key figures each one
+recorded with `course_utils.report.record`. --compare puts another run's time and figures (its
+timings.json, e.g. the CPU run of `make run` beside the GPU run of `make test-gpu`) next to this
+run's; a file that does not exist is skipped with a note. Exits 1 if any notebook failed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -24,10 +28,12 @@ import nbformat
 import papermill as pm
 
 from tools.figures import claims_of, figures_of, format_figure
-
-BUDGET_S = 90.0  # each notebook, defaults, 2-core CPU; the training-heavy ones have the course's
-BUDGETS_S = {name: 120.0 for name in ("06_skip_connections.ipynb", "07_unet.ipynb",  # limit
-                                      "08_global_average_pooling.ipynb")}
+from tools.reference import (
+    COURSE_BUDGET_RU,
+    NOTEBOOK_BUDGET_RU,
+    machine_line,
+    reference_seconds,
+)
 
 
 def run_one(notebook: Path, out_dir: Path, parameters: dict) -> dict:
@@ -47,19 +53,38 @@ def run_one(notebook: Path, out_dir: Path, parameters: dict) -> dict:
             "figures": figures_of(done), "claims": claims_of(done)}
 
 
-def budget(name: str) -> float:
-    return BUDGETS_S.get(name, BUDGET_S)
+def units(row: dict) -> float | None:
+    """A row's wall time in reference units, or None for a run recorded without a reference."""
+    return row["seconds"] / row["reference_s"] if row.get("reference_s") else None
+
+
+def verdict(ru: float | None, budget_ru: float) -> str:
+    if ru is None:
+        return "no reference"
+    return "within budget" if ru <= budget_ru else f"OVER the {budget_ru:.0f} ru budget"
 
 
 def format_table(rows: list[dict]) -> str:
     width = max(len("notebook"), *(len(r["notebook"]) for r in rows))
-    lines = [f"{'notebook':<{width}}  {'wall s':>7}  status", "-" * (width + 30)]
+    lines = [f"{'notebook':<{width}}  {'wall s':>7}  {'ru':>6}  status", "-" * (width + 50)]
     for r in rows:
-        limit = budget(r["notebook"])
-        flag = "" if r["seconds"] <= limit else f" (over the {limit:.0f} s budget)"
-        lines.append(f"{r['notebook']:<{width}}  {r['seconds']:>7.1f}  {r['status']}{flag}")
-    lines.append(f"{'total':<{width}}  {sum(r['seconds'] for r in rows):>7.1f}")
+        ru = units(r)
+        lines.append(f"{r['notebook']:<{width}}  {r['seconds']:>7.1f}  {ru or 0:>6.0f}  "
+                     f"{r['status']}, {verdict(ru, NOTEBOOK_BUDGET_RU)}")
+    total = {"seconds": sum(r["seconds"] for r in rows), "reference_s": rows[0].get("reference_s")}
+    lines.append(f"{'total':<{width}}  {total['seconds']:>7.1f}  {units(total) or 0:>6.0f}  "
+                 f"{verdict(units(total), COURSE_BUDGET_RU)}")
     return "\n".join(lines)
+
+
+def _total(rows: list[dict]) -> dict:
+    return {"seconds": sum(r["seconds"] for r in rows),
+            "reference_s": rows[0].get("reference_s") if rows else None}
+
+
+def _time_cell(row: dict) -> str:
+    ru = units(row)
+    return f"{row['seconds']:.1f} s" + (f" = {ru:.0f} ru" if ru is not None else "")
 
 
 def _device_line() -> str:
@@ -94,9 +119,19 @@ def format_report(rows: list[dict], parameters: dict, compared: list[dict] | Non
     by_name = {r["notebook"]: r for r in compared or []}
     header = ["notebook", "wall time"] + (["compared run"] if compared is not None else []) + [
         "budget", "status", "key figures"]
+    reference_s = rows[0].get("reference_s") if rows else None
     lines = ["# Run report", "",
              f"{time.strftime('%Y-%m-%d %H:%M')} · Python {platform.python_version()} · "
              f"torch {torch.__version__} · {_device_line()} · parameters: {params}", ""]
+    if reference_s:
+        samples = rows[0].get("reference_samples_s") or [reference_s]
+        lines += [f"{machine_line(reference_s)}, the median of {len(samples)} samples taken "
+                  f"before each notebook ({min(samples):.2f}-{max(samples):.2f} s). Times in "
+                  f"reference units too (ru = seconds / {reference_s:.2f} s); budgets: each "
+                  f"notebook {NOTEBOOK_BUDGET_RU:.0f} ru "
+                  f"({NOTEBOOK_BUDGET_RU * reference_s:.0f} s here), the course "
+                  f"{COURSE_BUDGET_RU:.0f} ru ({COURSE_BUDGET_RU * reference_s:.0f} s here): 120 s "
+                  "and 420 s on the slowest 2-core machine seen (tools/reference.py).", ""]
     if compared is not None:
         lines += [f"Compared run: {compared_label}", ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -104,15 +139,17 @@ def format_report(rows: list[dict], parameters: dict, compared: list[dict] | Non
         other = by_name.get(r["notebook"])
         figures = _figures_cell(r["figures"], other["figures"] if other else None)
         status, figures = (text.replace("|", "\\|") for text in (r["status"], figures))  # Markdown
-        cells = [r["notebook"], f"{r['seconds']:.1f} s"]
+        cells = [r["notebook"], _time_cell(r)]
         if compared is not None:
-            cells.append(f"{other['seconds']:.1f} s" if other else "-")
-        cells += [f"{budget(r['notebook']):.0f} s", status, figures]
+            cells.append(_time_cell(other) if other else "-")
+        cells += [f"{NOTEBOOK_BUDGET_RU:.0f} ru",
+                  f"{status}, {verdict(units(r), NOTEBOOK_BUDGET_RU)}", figures]
         lines.append("| " + " | ".join(cells) + " |")
-    total = [f"{sum(r['seconds'] for r in rows):.1f} s"]
+    total = [_time_cell(_total(rows))]
     if compared is not None:
-        total.append(f"{sum(r['seconds'] for r in compared):.1f} s")
-    lines.append("| " + " | ".join(["total", *total, "", "", ""]) + " |")
+        total.append(_time_cell(_total(compared)))
+    lines.append("| " + " | ".join(["total", *total, f"{COURSE_BUDGET_RU:.0f} ru",
+                                    verdict(units(_total(rows)), COURSE_BUDGET_RU), ""]) + " |")
     claims = [(r["notebook"], c) for r in rows for c in r.get("claims", [])]
     if claims:
         lines += ["", "## Lecture claims", "", "| notebook | claim | verdict | evidence |",
@@ -138,10 +175,16 @@ def main() -> int:
     if not notebooks:
         print(f"no notebooks in {args.notebook_dir}", file=sys.stderr)
         return 1
-    rows = []
+    rows, samples = [], []
     for nb in notebooks:
-        print(f"running {nb.name} ...", flush=True)
+        samples.append(reference_seconds())  # before every notebook: the machine's speed drifts
+        print(f"{machine_line(samples[-1])}; running {nb.name} ...", flush=True)
         rows.append(run_one(nb, args.output_dir, parameters))
+    reference_s = statistics.median(samples)
+    for row in rows:
+        row.update(reference_s=reference_s, reference_samples_s=[round(v, 3) for v in samples])
+    print(f"{machine_line(reference_s)} (median of {len(samples)}, "
+          f"{min(samples):.2f}-{max(samples):.2f} s)")
     print(format_table(rows))
     (args.output_dir / "timings.json").write_text(json.dumps(rows, indent=2))
     compared = None

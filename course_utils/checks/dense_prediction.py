@@ -12,8 +12,8 @@ from .exercise import Case, Exercise, Mistake
 
 def _lenet_fcn_grid() -> tuple[int, int]:
     """(receptive field, stride) of the LeNet-5 FCN of notebooks 03-04, from the RF engine."""
-    with torch.device("meta"):
-        fcn = fully_convolutional.to_fully_convolutional(models.lenet5(), (1, 32, 32))
+    # On the CPU, not the meta device: a meta forward pass imports torch._dynamo (~1 s at import).
+    fcn = fully_convolutional.to_fully_convolutional(models.lenet5(), (1, 32, 32))
     final = receptive_fields(fcn, (1, 32, 32)).final
     return final.size[0], final.stride[0]
 
