@@ -1,5 +1,6 @@
 """`make run` (run report) and `make site` (static HTML), exercised on one quick notebook."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -36,10 +37,14 @@ def test_run_report_lists_wall_time_and_recorded_figures(executed):
     assert text.startswith("# Run report")
     row = next(line for line in text.splitlines() if line.startswith(f"| {QUICK} |"))
     cells = [c.strip() for c in re.split(r"(?<!\\)\|", row.strip("|"))]  # "\|" is a literal pipe
-    assert cells[1].endswith(" s") and float(cells[1][:-2]) > 0
-    assert cells[3] == "ok"
+    seconds, units = re.fullmatch(r"([\d.]+) s = (\d+) ru", cells[1]).groups()
+    assert float(seconds) > 0 and int(units) > 0  # wall time, and in reference units
+    assert cells[2] == f"{reference.NOTEBOOK_BUDGET_RU:.0f} ru" and cells[3].startswith("ok, ")
     assert "max \\|zero-insertion conv - ConvTranspose2d\\|: " in cells[4]
-    assert (out / QUICK).exists() and (out / "timings.json").exists()
+    assert "this machine: reference workload " in text
+    timings = json.loads((out / "timings.json").read_text())
+    assert timings[0]["reference_s"] > 0 and len(timings[0]["reference_samples_s"]) == 1
+    assert (out / QUICK).exists()
 
 
 @pytest.mark.notebook
