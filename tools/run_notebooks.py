@@ -3,11 +3,12 @@
 Usage: python -m tools.run_notebooks NOTEBOOK_DIR OUTPUT_DIR [-p NAME VALUE ...]
                                   [--report FILE] [--compare TIMINGS_JSON]
 Each notebook runs from a scratch working directory (they must not depend on it), and its
-executed copy lands in OUTPUT_DIR. First it times the reference workload (tools/reference.py) and
-prints "this machine: reference workload X s"; every time is then also given in reference units
-(ru = seconds / X), which compare across machines, against the budgets in ru (the course's 420 s
-and a notebook's 120 s on the slowest 2-core machine seen). Writes OUTPUT_DIR/timings.json and,
-with --report, a Markdown run report: wall time and ru per notebook and the key figures each one
+executed copy lands in OUTPUT_DIR. Before every notebook it times the reference workload
+(tools/reference.py) and prints "this machine: reference workload X s"; with X the median of
+those samples, every time is also given in reference units (ru = seconds / X), which compare
+across machines, against budgets in ru (the course's 420 s and a notebook's 120 s on the slowest
+2-core machine seen). Writes OUTPUT_DIR/timings.json and, with --report, a Markdown run report:
+wall time and ru per notebook and the key figures each one
 recorded with `course_utils.report.record`. --compare puts another run's time and figures (its
 timings.json, e.g. the CPU run of `make run` beside the GPU run of `make test-gpu`) next to this
 run's; a file that does not exist is skipped with a note. Exits 1 if any notebook failed.
@@ -64,6 +65,11 @@ def verdict(ru: float | None, budget_ru: float) -> str:
     return "within budget" if ru <= budget_ru else f"OVER the {budget_ru:.0f} ru budget"
 
 
+def _total(rows: list[dict]) -> dict:
+    return {"seconds": sum(r["seconds"] for r in rows),
+            "reference_s": rows[0].get("reference_s") if rows else None}
+
+
 def format_table(rows: list[dict]) -> str:
     width = max(len("notebook"), *(len(r["notebook"]) for r in rows))
     lines = [f"{'notebook':<{width}}  {'wall s':>7}  {'ru':>6}  status", "-" * (width + 50)]
@@ -71,15 +77,10 @@ def format_table(rows: list[dict]) -> str:
         ru = units(r)
         lines.append(f"{r['notebook']:<{width}}  {r['seconds']:>7.1f}  {ru or 0:>6.0f}  "
                      f"{r['status']}, {verdict(ru, NOTEBOOK_BUDGET_RU)}")
-    total = {"seconds": sum(r["seconds"] for r in rows), "reference_s": rows[0].get("reference_s")}
+    total = _total(rows)
     lines.append(f"{'total':<{width}}  {total['seconds']:>7.1f}  {units(total) or 0:>6.0f}  "
                  f"{verdict(units(total), COURSE_BUDGET_RU)}")
     return "\n".join(lines)
-
-
-def _total(rows: list[dict]) -> dict:
-    return {"seconds": sum(r["seconds"] for r in rows),
-            "reference_s": rows[0].get("reference_s") if rows else None}
 
 
 def _time_cell(row: dict) -> str:

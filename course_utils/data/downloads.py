@@ -118,9 +118,10 @@ def fetch(remote: Remote, folder: Path, progress: bool = True, timeout: float = 
         return target
     folder.mkdir(parents=True, exist_ok=True)
     failures = []
+    digest = None if mirror() else remote.digest  # a mirror may serve a smaller copy
     for url in sources(remote):
         try:
-            _download(url, target, None if mirror() else remote.digest, progress, timeout)
+            _download(url, target, digest, progress, timeout)
             return target
         except DownloadUnavailable as err:
             failures.append(str(err))
