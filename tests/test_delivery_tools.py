@@ -43,7 +43,8 @@ def test_run_report_lists_wall_time_and_recorded_figures(executed):
     assert "max \\|zero-insertion conv - ConvTranspose2d\\|: " in cells[4]
     assert "this machine: reference workload " in text
     timings = json.loads((out / "timings.json").read_text())
-    assert timings[0]["reference_s"] > 0 and len(timings[0]["reference_samples_s"]) == 1
+    before, after = timings[0]["reference_samples_s"]  # sampled around the notebook
+    assert timings[0]["reference_s"] == pytest.approx((before + after) / 2, abs=1e-4)
     assert (out / QUICK).exists()
 
 
@@ -106,7 +107,7 @@ def test_report_puts_a_compared_run_beside_this_one():
     text = format_report(gpu, {"DEVICE": "cuda"}, cpu, "build/executed/timings.json")
     assert "Compared run: build/executed/timings.json" in text
     assert "this machine: reference workload 0.50 s" in text
-    assert "the median of 3 samples taken before each notebook (0.45-0.60 s)" in text
+    assert "the median of 3 samples taken before and after the notebooks (0.45-0.60 s)" in text
     row = next(line for line in text.splitlines() if line.startswith("| 06_"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     budget = f"{reference.NOTEBOOK_BUDGET_RU:.0f} ru"
@@ -120,10 +121,22 @@ def test_report_puts_a_compared_run_beside_this_one():
     assert f"| 06_skip_connections.ipynb | 12.5 s = 25 ru | {budget} | ok, within budget |" in alone
 
 
+def test_each_notebook_is_divided_by_the_samples_around_it_and_the_course_sums_them():
+    rows = [{"notebook": f"0{i}_x.ipynb", "seconds": seconds, "reference_s": ref,
+             "reference_samples_s": samples, "status": "ok", "figures": []}
+            for i, (seconds, ref, samples) in enumerate(
+                [(10.0, 0.5, [0.4, 0.6]), (30.0, 1.0, [0.6, 1.4])], start=1)]
+    text = format_report(rows, {})
+    assert "| 01_x.ipynb | 10.0 s = 20 ru |" in text and "| 02_x.ipynb | 30.0 s = 30 ru |" in text
+    assert "| total | 40.0 s = 50 ru |" in text  # 20 + 30, not 40 s / one shared reference
+    assert "this machine: reference workload 0.60 s (" in text  # the median of 0.4, 0.6, 1.4
+    assert "the median of 3 samples" in text and "(0.40-1.40 s)" in text
+
+
 def test_budgets_in_reference_units_follow_the_machine():
     """120 s on the slow machine is the notebook budget: the same ru on a fast one."""
     slow_ref = reference.SLOW_REFERENCE_S
-    fast_ref = reference.FAST_REFERENCE_S
+    fast_ref = slow_ref / 2.4  # this project's machine of 2026-12-03, about
 
     def row(seconds, ref):
         return [{"notebook": "07_unet.ipynb", "seconds": seconds, "reference_s": ref,
@@ -135,3 +148,22 @@ def test_budgets_in_reference_units_follow_the_machine():
     assert "OVER the" in format_report(row(125.0 * fast_ref / slow_ref, fast_ref), {})
     assert "no reference" in format_report([{"notebook": "07_unet.ipynb", "seconds": 1.0,
                                              "status": "ok", "figures": []}], {})
+
+
+def test_reference_workload_times_its_three_parts_and_leaves_the_caller_alone():
+    import gc
+
+    import matplotlib
+    import numpy as np
+    import torch
+
+    backend, torch_state, numpy_state = (matplotlib.get_backend(), torch.random.get_rng_state(),
+                                         np.random.get_state()[1].copy())
+    parts = reference.reference_parts(repeats=1)
+    assert list(parts) == ["training", "Python", "figure"] and all(v > 0 for v in parts.values())
+    assert gc.isenabled() and matplotlib.get_backend() == backend
+    assert torch.equal(torch.random.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], numpy_state)
+    assert reference.machine_line(reference.SLOW_REFERENCE_S / 2).endswith(
+        f"(2.0x as fast as the slowest 2-core machine seen, {reference.SLOW_REFERENCE_S:.2f} s)")
+    assert reference.COURSE_BUDGET_RU == pytest.approx(420 / 662 * reference.OLD_COURSE_RU)

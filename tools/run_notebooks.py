@@ -1,17 +1,18 @@
 """Execute every notebook headless with papermill and print a per-notebook wall-time table.
 
 Usage: python -m tools.run_notebooks NOTEBOOK_DIR OUTPUT_DIR [-p NAME VALUE ...]
-                                  [--report FILE] [--compare TIMINGS_JSON]
+                                  [--report FILE] [--compare TIMINGS_JSON] [--course DIR]
 Each notebook runs from a scratch working directory (they must not depend on it), and its
-executed copy lands in OUTPUT_DIR. Before every notebook it times the reference workload
-(tools/reference.py) and prints "this machine: reference workload X s"; with X the median of
-those samples, every time is also given in reference units (ru = seconds / X), which compare
-across machines, against budgets in ru (the course's 420 s and a notebook's 120 s on the slowest
-2-core machine seen). Writes OUTPUT_DIR/timings.json and, with --report, a Markdown run report:
-wall time and ru per notebook and the key figures each one
-recorded with `course_utils.report.record`. --compare puts another run's time and figures (its
-timings.json, e.g. the CPU run of `make run` beside the GPU run of `make test-gpu`) next to this
-run's; a file that does not exist is skipped with a note. Exits 1 if any notebook failed.
+executed copy lands in OUTPUT_DIR. Before the first notebook and after every notebook it times
+the reference workload (tools/reference.py) and prints "this machine: reference workload X s";
+each notebook's time is also given in reference units (ru = seconds / the mean of the two
+samples around it; the course's ru is the sum), which compare across machines, against budgets
+in ru (the course's 420 s and a notebook's 120 s on the slowest 2-core machine seen). Writes
+OUTPUT_DIR/timings.json and, with --report, a Markdown run report: wall time and ru per
+notebook and the key figures each one recorded with `course_utils.report.record`. --compare
+puts another run's time and figures (its timings.json, e.g. the CPU run of `make run` beside
+the GPU run of `make test-gpu`) next to this run's; a file that does not exist is skipped
+with a note. Exits 1 if any notebook failed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -66,8 +68,20 @@ def verdict(ru: float | None, budget_ru: float) -> str:
 
 
 def _total(rows: list[dict]) -> dict:
-    return {"seconds": sum(r["seconds"] for r in rows),
-            "reference_s": rows[0].get("reference_s") if rows else None}
+    """The course as one row: its seconds, and a reference time that makes its ru the sum of
+    the notebooks' ru (None when any notebook was run without a reference)."""
+    seconds = sum(r["seconds"] for r in rows)
+    each = [units(r) for r in rows]
+    ru = sum(each) if rows and None not in each else None
+    return {"seconds": seconds, "reference_s": seconds / ru if ru else None}
+
+
+def _run_reference(rows: list[dict]) -> tuple[float, list[float]] | None:
+    """The run's reference figure (the median of its samples) and the samples, or None."""
+    samples = sorted({s for r in rows for s in r.get("reference_samples_s") or []})
+    if not samples:
+        return None
+    return statistics.median(samples), samples
 
 
 def format_table(rows: list[dict]) -> str:
@@ -120,15 +134,16 @@ def format_report(rows: list[dict], parameters: dict, compared: list[dict] | Non
     by_name = {r["notebook"]: r for r in compared or []}
     header = ["notebook", "wall time"] + (["compared run"] if compared is not None else []) + [
         "budget", "status", "key figures"]
-    reference_s = rows[0].get("reference_s") if rows else None
     lines = ["# Run report", "",
              f"{time.strftime('%Y-%m-%d %H:%M')} · Python {platform.python_version()} · "
              f"torch {torch.__version__} · {_device_line()} · parameters: {params}", ""]
-    if reference_s:
-        samples = rows[0].get("reference_samples_s") or [reference_s]
+    run_reference = _run_reference(rows)
+    if run_reference:
+        reference_s, samples = run_reference
         lines += [f"{machine_line(reference_s)}, the median of {len(samples)} samples taken "
-                  f"before each notebook ({min(samples):.2f}-{max(samples):.2f} s). Times in "
-                  f"reference units too (ru = seconds / {reference_s:.2f} s); budgets: each "
+                  f"before and after the notebooks ({min(samples):.2f}-{max(samples):.2f} s). "
+                  "Times in reference units too (ru = a notebook's seconds / the mean of the "
+                  "samples just before and after it; the course's ru is the sum); budgets: each "
                   f"notebook {NOTEBOOK_BUDGET_RU:.0f} ru "
                   f"({NOTEBOOK_BUDGET_RU * reference_s:.0f} s here), the course "
                   f"{COURSE_BUDGET_RU:.0f} ru ({COURSE_BUDGET_RU * reference_s:.0f} s here): 120 s "
@@ -169,22 +184,28 @@ def main() -> int:
     parser.add_argument("--report", type=Path, default=None, help="write the Markdown report here")
     parser.add_argument("--compare", type=Path, default=None,
                         help="another run's timings.json to show beside this run in the report")
+    parser.add_argument("--course", type=Path, default=None,
+                        help="the notebooks' kernels import course_utils from this checkout (e.g. "
+                             "an old commit's worktree, to recalibrate tools/reference.py)")
     args = parser.parse_args()
+    if args.course is not None:  # the kernels inherit the environment; this process keeps its own
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(args.course.resolve()), os.environ.get("PYTHONPATH")) if p)
     parameters = {name: ast.literal_eval(value) for name, value in args.p}
     args.output_dir.mkdir(parents=True, exist_ok=True)
     notebooks = sorted(args.notebook_dir.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         print(f"no notebooks in {args.notebook_dir}", file=sys.stderr)
         return 1
-    rows, samples = [], []
+    rows, samples = [], [reference_seconds()]
     for nb in notebooks:
-        samples.append(reference_seconds())  # before every notebook: the machine's speed drifts
         print(f"{machine_line(samples[-1])}; running {nb.name} ...", flush=True)
-        rows.append(run_one(nb, args.output_dir, parameters))
-    reference_s = statistics.median(samples)
-    for row in rows:
-        row.update(reference_s=reference_s, reference_samples_s=[round(v, 3) for v in samples])
-    print(f"{machine_line(reference_s)} (median of {len(samples)}, "
+        row = run_one(nb, args.output_dir, parameters)
+        samples.append(reference_seconds())  # around every notebook: the machine's speed drifts
+        row.update(reference_s=round((samples[-2] + samples[-1]) / 2, 4),
+                   reference_samples_s=[round(v, 4) for v in samples[-2:]])
+        rows.append(row)
+    print(f"{machine_line(statistics.median(samples))} (median of {len(samples)}, "
           f"{min(samples):.2f}-{max(samples):.2f} s)")
     print(format_table(rows))
     (args.output_dir / "timings.json").write_text(json.dumps(rows, indent=2))
