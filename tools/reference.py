@@ -10,8 +10,8 @@ The workload has the three kinds of work the notebooks do, each timed on its own
   the notebooks' inline backend does.
 The reference time is the sum of the three parts, each the median of three runs (~0.5 s a
 sample, ~1.5 s in all). It uses nothing from course_utils, so that changing the
-course never changes the yardstick. The machines drift (the same workload read 0.16-0.36 s
-within an hour on 2026-12-03), so `make run` samples it before and after every notebook and
+course never changes the yardstick. The machines drift (single samples read 0.39-0.55 s
+within one run on 2026-12-03), so `make run` samples it before and after every notebook and
 divides each notebook's time by the mean of the two samples around it.
 
 The budget: the course must run at its defaults in 420 s, and each notebook in 120 s, on the
