@@ -9,7 +9,7 @@ The workload has the three kinds of work the notebooks do, each timed on its own
 - figure: a 2x4 figure of six heatmaps, a curve and a bar chart rendered to PNG with Agg, as
   the notebooks' inline backend does.
 The reference time is the sum of the three parts, each the median of three runs (~0.5 s a
-sample, ~1.5 s in all). It uses nothing from course_utils, so that changing the
+sample, ~1.4 s in all). It uses nothing from course_utils, so that changing the
 course never changes the yardstick. The machines drift (single samples read 0.39-0.55 s
 within one run on 2026-12-03), so `make run` samples it before and after every notebook and
 divides each notebook's time by the mean of the two samples around it.
