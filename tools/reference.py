@@ -115,11 +115,6 @@ def reference_seconds(repeats: int = REPEATS) -> float:
     return sum(reference_parts(repeats).values())
 
 
-def in_units(seconds: float, reference_s: float) -> float:
-    """A time on this machine in reference units."""
-    return seconds / reference_s
-
-
 def machine_line(reference_s: float) -> str:
     """'this machine: reference workload 0.50 s (2.4x as fast as the slowest 2-core machine
     seen, 1.21 s)'."""
